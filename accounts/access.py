@@ -1,0 +1,139 @@
+"""Who is asking, in which workspace, with which rights.
+
+Every service and query takes a ``Context``; nothing in the domain runs without
+one. Record-level visibility (sharing, roles, groups) is applied by crm.query
+from the same context.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from django.http import HttpRequest
+
+from accounts import errors
+from accounts.models import Membership, ObjectPermission, User, Workspace
+
+
+class Action(enum.StrEnum):
+    READ = "read"
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+    VIEW_ALL = "view_all"
+    MODIFY_ALL = "modify_all"
+
+
+ALL_ACTIONS = frozenset(Action)
+
+
+class Named(Protocol):
+    api_name: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Context:
+    """The caller: workspace, user and the rights of their profile.
+
+    ``user`` is None for system work (periodic tasks, seeding). ``is_admin``
+    grants every action on every object.
+    """
+
+    workspace: Workspace
+    user: User | None
+    is_admin: bool = False
+    role_id: int | None = None
+    grants: dict[str, frozenset[Action]] = field(default_factory=dict)
+
+    @property
+    def workspace_id(self):
+        return self.workspace.pk
+
+    @property
+    def user_id(self):
+        return self.user.pk if self.user else None
+
+    def can(self, object_name: str, action: Action) -> bool:
+        if self.is_admin:
+            return True
+        allowed = self.grants.get(object_name, frozenset())
+        if action in allowed:
+            return True
+        # "Modify all" implies every other right; "view all" implies read.
+        if Action.MODIFY_ALL in allowed:
+            return True
+        return action is Action.READ and Action.VIEW_ALL in allowed
+
+
+def require(ctx: Context, object_type: Named, action: Action) -> None:
+    """Raise PermissionDenied unless the context may do ``action`` on the object."""
+    if not ctx.can(object_type.api_name, action):
+        raise errors.PermissionDenied(
+            f"You may not {action.value.replace('_', ' ')} {object_type.label} records."
+        )
+
+
+def system_context(workspace: Workspace, user: User | None = None) -> Context:
+    """Full rights in one workspace, for tasks, seeding and ops tools."""
+    return Context(workspace=workspace, user=user, is_admin=True)
+
+
+def context_for_user(user: User, workspace: Workspace) -> Context:
+    """The context of ``user`` in ``workspace``; NotFound when not a member.
+
+    Two queries: the membership with its profile, then the profile's grants.
+    """
+    membership = (
+        Membership.objects.select_related("profile", "workspace")
+        .filter(user=user, workspace=workspace, is_active=True, user__is_active=True)
+        .first()
+    )
+    if membership is None or not membership.workspace.is_active:
+        raise errors.NotFound("No such workspace.")
+    profile = membership.profile
+    grants: dict[str, frozenset[Action]] = {}
+    if not profile.is_admin:
+        for perm in ObjectPermission.objects.filter(profile=profile):
+            grants[perm.object_name] = frozenset(
+                action for action in Action if getattr(perm, f"can_{action.value}")
+            )
+    return Context(
+        workspace=membership.workspace,
+        user=user,
+        is_admin=profile.is_admin,
+        role_id=membership.role_id,
+        grants=grants,
+    )
+
+
+WORKSPACE_SESSION_KEY = "workspace_id"
+
+
+def context_for(request: HttpRequest) -> Context:
+    """The context of a signed-in browser request, in its chosen workspace.
+
+    The workspace comes from the session; without one, the user's first
+    membership is chosen. Raises NotFound when the user has no workspace.
+    """
+    user = request.user
+    if not user.is_authenticated:
+        raise errors.PermissionDenied("Sign in first.")
+    cached = getattr(request, "_hotcrm_context", None)
+    if cached is not None:
+        return cached
+    memberships = Membership.objects.filter(
+        user=user, is_active=True, workspace__is_active=True
+    ).select_related("workspace")
+    chosen = request.session.get(WORKSPACE_SESSION_KEY)
+    membership = (chosen and memberships.filter(workspace_id=chosen).first()) or (
+        memberships.order_by("joined_at").first()
+    )
+    if membership is None:
+        raise errors.NotFound("You are not a member of any workspace.")
+    request.session[WORKSPACE_SESSION_KEY] = str(membership.workspace_id)
+    ctx = context_for_user(user, membership.workspace)
+    request._hotcrm_context = ctx
+    return ctx

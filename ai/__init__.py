@@ -1,0 +1,1 @@
+"""AI skills and their providers."""

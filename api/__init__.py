@@ -1,0 +1,1 @@
+"""HotCRM REST dialects: v1, HubSpot-compatible and entity-scoped."""

@@ -1,0 +1,1 @@
+"""The object registry: what objects and fields exist in a workspace."""

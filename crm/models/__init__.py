@@ -1,0 +1,86 @@
+"""CRM models: standard objects, metadata and the rows the lifecycle writes."""
+
+from crm.models.activity import Call, EmailMessage, Event, Note, Task
+from crm.models.metadata import (
+    FieldDefinition,
+    ObjectDefinition,
+    Pipeline,
+    Stage,
+    ValidationRule,
+)
+from crm.models.sales import (
+    Account,
+    Campaign,
+    CampaignMember,
+    Contact,
+    Contract,
+    Lead,
+    Opportunity,
+    OpportunityLineItem,
+    Price,
+    Product,
+    Quote,
+    QuoteLineItem,
+)
+from crm.models.service import Case
+from crm.models.system import (
+    Association,
+    CustomRecord,
+    Deletion,
+    FieldChange,
+    OutboxEvent,
+)
+
+#: Built-in objects in navigation order; the registry derives their types.
+STANDARD_MODELS = (
+    Account,
+    Contact,
+    Lead,
+    Opportunity,
+    OpportunityLineItem,
+    Product,
+    Price,
+    Quote,
+    QuoteLineItem,
+    Contract,
+    Case,
+    Campaign,
+    CampaignMember,
+    Task,
+    Event,
+    Note,
+    Call,
+    EmailMessage,
+)
+
+__all__ = [
+    "STANDARD_MODELS",
+    "Account",
+    "Association",
+    "Call",
+    "Campaign",
+    "CampaignMember",
+    "Case",
+    "Contact",
+    "Contract",
+    "CustomRecord",
+    "Deletion",
+    "EmailMessage",
+    "Event",
+    "FieldChange",
+    "FieldDefinition",
+    "Lead",
+    "Note",
+    "ObjectDefinition",
+    "Opportunity",
+    "OpportunityLineItem",
+    "OutboxEvent",
+    "Pipeline",
+    "Price",
+    "Product",
+    "Quote",
+    "QuoteLineItem",
+    "Stage",
+    "Task",
+    "ValidationRule",
+]

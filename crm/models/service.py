@@ -1,0 +1,65 @@
+"""Customer service: cases."""
+
+from django.db import models
+
+from crm.models.base import StandardRecord
+
+
+class Case(StandardRecord):
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
+        CRITICAL = "critical", "Critical"
+
+    class Origin(models.TextChoices):
+        PHONE = "phone", "Phone"
+        EMAIL = "email", "Email"
+        WEB = "web", "Web"
+        CHAT = "chat", "Chat"
+
+    class Type(models.TextChoices):
+        QUESTION = "question", "Question"
+        PROBLEM = "problem", "Problem"
+        INCIDENT = "incident", "Incident"
+        FEATURE_REQUEST = "feature_request", "Feature request"
+
+    subject = models.CharField(max_length=255)
+    description = models.TextField(blank=True)
+    account = models.ForeignKey(
+        "crm.Account",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="cases",
+    )
+    contact = models.ForeignKey(
+        "crm.Contact",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="cases",
+    )
+    pipeline = models.CharField(max_length=60, blank=True)
+    status = models.CharField(max_length=60)
+    priority = models.CharField(
+        max_length=10, choices=Priority.choices, default=Priority.MEDIUM
+    )
+    origin = models.CharField(max_length=10, choices=Origin.choices, blank=True)
+    type = models.CharField(max_length=20, choices=Type.choices, blank=True)
+    reason = models.CharField(max_length=255, blank=True)
+    is_escalated = models.BooleanField(default=False)
+    is_closed = models.BooleanField(default=False, editable=False)
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class CRM:
+        api_name = "case"
+        plural = "cases"
+        prefix = "cas"
+        hubspot_type_id = "0-5"
+        name_field = "subject"
+        pipeline_field = "status"
+        field_types = {"pipeline": "picklist", "status": "picklist"}
+
+    def __str__(self) -> str:
+        return self.subject

@@ -1,0 +1,1 @@
+"""Server-rendered screens of the sales rep's UI."""
