@@ -109,7 +109,8 @@ class TextType(FieldType):
         return models.TextField()
 
     def sample(self, spec: FieldSpec, n: int) -> str:
-        return f"{spec.label} {n}"
+        limit = spec.max_length or self.default_max_length
+        return f"{spec.label} {n}"[-limit:]
 
 
 class LongTextType(TextType):

@@ -1,0 +1,70 @@
+"""Fixtures shared by the whole suite: workspaces, users and contexts.
+
+``ctx`` is an admin of workspace A; ``other_ctx`` an admin of workspace B, for
+tenancy tests; ``member_ctx`` a Standard User of workspace A.
+"""
+
+import os
+
+import pytest
+from django.conf import settings
+
+from accounts import access, services
+from crm import workspaces
+from tests.factories import UserFactory
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+PASSWORD = "correct-horse-battery"
+
+
+def pytest_configure(config):
+    if settings.REQUIRE_SERVICES:
+        engine = settings.DATABASES["default"]["ENGINE"]
+        if "postgresql" not in engine or not settings.REDIS_URL:
+            raise pytest.UsageError(
+                "HOTCRM_REQUIRE_SERVICES is set: DATABASE_URL must point at PostgreSQL "
+                "and REDIS_URL at Redis."
+            )
+
+
+@pytest.fixture
+def owner(db):
+    return UserFactory(email="owner@example.com", name="Olivia Owner")
+
+
+@pytest.fixture
+def workspace(owner):
+    ws, _ = workspaces.create("Acme Inc", email=owner.email, password=PASSWORD)
+    return ws
+
+
+@pytest.fixture
+def ctx(workspace, owner):
+    return access.context_for_user(owner, workspace)
+
+
+@pytest.fixture
+def other_ctx(db):
+    stranger = UserFactory(email="stranger@example.com", name="Sam Stranger")
+    ws, _ = workspaces.create("Globex", email=stranger.email, password=PASSWORD)
+    return access.context_for_user(stranger, ws)
+
+
+@pytest.fixture
+def member(workspace):
+    user = UserFactory(email="rep@example.com", name="Rita Rep")
+    services.add_member(workspace, user, profile_name=services.STANDARD_PROFILE)
+    return user
+
+
+@pytest.fixture
+def member_ctx(workspace, member):
+    return access.context_for_user(member, workspace)
+
+
+@pytest.fixture
+def read_only_ctx(workspace):
+    user = UserFactory(email="viewer@example.com", name="Vic Viewer")
+    services.add_member(workspace, user, profile_name=services.READ_ONLY_PROFILE)
+    return access.context_for_user(user, workspace)
