@@ -78,7 +78,7 @@ def _require_admin(ctx: Context) -> None:
         raise errors.PermissionDenied("Only admins may change the workspace's setup.")
 
 
-def _bump(workspace: Workspace) -> None:
+def touch(workspace: Workspace) -> None:
     """Move the workspace to a new metadata version, in the DB and in memory."""
     Workspace.objects.filter(pk=workspace.pk).update(
         metadata_version=F("metadata_version") + 1
@@ -117,7 +117,7 @@ def provision(workspace: Workspace) -> None:
                     colour,
                 ) in enumerate(stages)
             )
-    _bump(workspace)
+    touch(workspace)
 
 
 def _taken_names(ctx: Context) -> set[str]:
@@ -184,7 +184,7 @@ def create_object(
         type="text",
         required=True,
     )
-    _bump(ctx.workspace)
+    touch(ctx.workspace)
     return definition
 
 
@@ -285,7 +285,7 @@ def create_field(
             workspace=ctx.workspace, object_name=object_type.api_name
         ).count(),
     )
-    _bump(ctx.workspace)
+    touch(ctx.workspace)
     spec = registry.get(ctx, object_type.api_name).fields[name]
     if default is not None:
         try:
@@ -307,7 +307,7 @@ def delete_field(ctx: Context, object_name: str, name: str) -> None:
     ).delete()
     if not removed:
         raise errors.NotFound(f"{object_type.label} has no custom field '{name}'.")
-    _bump(ctx.workspace)
+    touch(ctx.workspace)
 
 
 @transaction.atomic
@@ -364,7 +364,7 @@ def create_pipeline(
             order=order,
             colour=stage.get("colour", "#64748b"),
         )
-    _bump(ctx.workspace)
+    touch(ctx.workspace)
     return pipeline
 
 
@@ -403,5 +403,5 @@ def create_validation_rule(
         error_message=error_message.strip(),
         error_field=error_field,
     )
-    _bump(ctx.workspace)
+    touch(ctx.workspace)
     return rule
