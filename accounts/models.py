@@ -1,5 +1,7 @@
 """Identity and tenancy: users, workspaces, memberships, roles, groups, profiles."""
 
+from uuid import uuid4
+
 from django.contrib.auth.models import (
     AbstractBaseUser,
     BaseUserManager,
@@ -65,16 +67,17 @@ class User(AbstractBaseUser, PermissionsMixin):
 class Workspace(models.Model):
     """The tenant. Every CRM row belongs to exactly one workspace.
 
-    ``id`` is the ``entityId`` of the entity API. ``metadata_version`` grows
-    whenever the workspace's objects, fields, pipelines or rules change, so
-    caches keyed by it never serve stale metadata.
+    ``id`` is the ``entityId`` of the entity API. ``metadata_version`` is a new
+    random token whenever the workspace's objects, fields, pipelines or rules
+    change, so caches keyed by it never serve stale metadata — not even after
+    a change that rolled back (a counter would hand its number out again).
     """
 
     id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
     name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=80, unique=True)
     currency = models.CharField(max_length=3, default="USD")
-    metadata_version = models.PositiveIntegerField(default=1, editable=False)
+    metadata_version = models.UUIDField(default=uuid4, editable=False)
     is_active = models.BooleanField(default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -27,14 +27,18 @@ STANDARD_OBJECTS = (
 )
 
 
-def sample_data(object_type: ObjectType, parents: dict[str, Any] | None = None, n: int = 1):
+def sample_data(
+    object_type: ObjectType, parents: dict[str, Any] | None = None, n: int = 1
+):
     """A payload with every required field (lookups from ``parents``, keyed by
     target object) plus a sample of each optional non-lookup field."""
     parents = parents or {}
     data: dict[str, Any] = {}
     for spec in object_type.writable_fields:
         if spec.is_lookup:
-            if spec.target in parents and (spec.required or spec.target != object_type.api_name):
+            if spec.target in parents and (
+                spec.required or spec.target != object_type.api_name
+            ):
                 data[spec.name] = parents[spec.target]
             continue
         if spec.name in ("pipeline",) or spec.name == object_type.pipeline_field:

@@ -3,6 +3,8 @@
 import accounts.models
 import django.db.models.deletion
 import django.utils.timezone
+import uuid
+
 import uuid_utils.compat
 from django.conf import settings
 from django.db import migrations, models
@@ -24,7 +26,7 @@ class Migration(migrations.Migration):
                 ('name', models.CharField(max_length=200)),
                 ('slug', models.SlugField(max_length=80, unique=True)),
                 ('currency', models.CharField(default='USD', max_length=3)),
-                ('metadata_version', models.PositiveIntegerField(default=1, editable=False)),
+                ('metadata_version', models.UUIDField(default=uuid.uuid4, editable=False)),
                 ('is_active', models.BooleanField(default=True)),
                 ('created_at', models.DateTimeField(auto_now_add=True)),
             ],

@@ -8,16 +8,16 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
+from uuid import uuid4
 
 from django.db import transaction
-from django.db.models import F
 
 from accounts import errors
 from accounts.access import Context
 from accounts.errors import FieldError
 from accounts.models import Workspace
 from crm.metadata import field_types, registry
-from crm.metadata.types import OnDelete, normalize
+from crm.metadata.types import Choice, FieldSpec, OnDelete, normalize
 from crm.models import (
     FieldDefinition,
     ObjectDefinition,
@@ -79,13 +79,11 @@ def _require_admin(ctx: Context) -> None:
 
 
 def touch(workspace: Workspace) -> None:
-    """Move the workspace to a new metadata version, in the DB and in memory."""
+    """Give the workspace a new metadata version, in the DB and in memory."""
+    workspace.metadata_version = uuid4()
     Workspace.objects.filter(pk=workspace.pk).update(
-        metadata_version=F("metadata_version") + 1
+        metadata_version=workspace.metadata_version
     )
-    workspace.metadata_version = Workspace.objects.values_list(
-        "metadata_version", flat=True
-    ).get(pk=workspace.pk)
 
 
 @transaction.atomic
@@ -264,6 +262,21 @@ def create_field(
         target = "user"
     else:
         target = ""
+    if default is not None:
+        probe = FieldSpec(
+            name=name,
+            type=field_types.get(type),
+            label=label,
+            choices=tuple(Choice(c["value"], c["label"]) for c in cleaned_choices),
+            max_length=max_length,
+            decimal_places=decimal_places,
+        )
+        try:
+            probe.type.clean(probe, default)
+        except ValueError as exc:
+            raise errors.ValidationFailed(
+                f"Bad default: {exc}", field="default"
+            ) from None
     definition = FieldDefinition.objects.create(
         workspace=ctx.workspace,
         object_name=object_type.api_name,
@@ -286,14 +299,6 @@ def create_field(
         ).count(),
     )
     touch(ctx.workspace)
-    spec = registry.get(ctx, object_type.api_name).fields[name]
-    if default is not None:
-        try:
-            spec.type.clean(spec, default)
-        except ValueError as exc:
-            raise errors.ValidationFailed(
-                f"Bad default: {exc}", field="default"
-            ) from None
     return definition
 
 
