@@ -38,14 +38,21 @@ def grant(
     profile: Profile, object_names: Iterable[str], actions: Iterable[Action]
 ) -> None:
     """Give a profile ``actions`` on each object (other rights stay as they are)."""
-    actions = set(actions)
-    for object_name in object_names:
-        perm, _ = ObjectPermission.objects.get_or_create(
-            profile=profile, object_name=object_name
-        )
-        for action in actions:
-            setattr(perm, f"can_{action.value}", True)
-        perm.save()
+    flags = {f"can_{action.value}": True for action in actions}
+    names = set(object_names)
+    existing = {
+        p.object_name: p
+        for p in profile.object_permissions.filter(object_name__in=names)
+    }
+    for perm in existing.values():
+        for flag in flags:
+            setattr(perm, flag, True)
+    if existing and flags:
+        ObjectPermission.objects.bulk_update(existing.values(), list(flags))
+    ObjectPermission.objects.bulk_create(
+        ObjectPermission(profile=profile, object_name=name, **flags)
+        for name in sorted(names - set(existing))
+    )
 
 
 @transaction.atomic
