@@ -162,9 +162,8 @@ def _standard_types() -> tuple[ObjectType, ...]:
                 name_field=getattr(crm, "name_field", "name"),
                 hubspot_type_id=getattr(crm, "hubspot_type_id", None),
                 pipeline_field=getattr(crm, "pipeline_field", None),
-                description=(model.__doc__ or "").strip().split("\n")[0]
-                if model.__doc__ and not model.__doc__.startswith(model.__name__ + "(")
-                else "",
+                description=getattr(crm, "description", ""),
+                in_navigation=getattr(crm, "navigation", True),
             )
         )
     return tuple(types)

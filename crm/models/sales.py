@@ -329,6 +329,7 @@ class Price(StandardRecord):
 
     class CRM:
         api_name = "price"
+        navigation = False
         plural = "prices"
         prefix = "pri"
         name_field = "price_book"
@@ -372,6 +373,7 @@ class OpportunityLineItem(LineItem):
 
     class CRM:
         api_name = "opportunity_line_item"
+        navigation = False
         plural = "opportunity_line_items"
         prefix = "oli"
         hubspot_type_id = "0-8"
@@ -439,6 +441,7 @@ class QuoteLineItem(LineItem):
 
     class CRM:
         api_name = "quote_line_item"
+        navigation = False
         plural = "quote_line_items"
         prefix = "qli"
         field_types = {
@@ -521,6 +524,7 @@ class CampaignMember(StandardRecord):
 
     class CRM:
         api_name = "campaign_member"
+        navigation = False
         plural = "campaign_members"
         prefix = "cmm"
         name_field = "status"

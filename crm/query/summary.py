@@ -17,7 +17,5 @@ class ObjectCount:
 
 def counts(ctx: Context) -> list[ObjectCount]:
     """Live records per readable top-level object (one query per object)."""
-    shown = [
-        t for t in registry.all_types(ctx) if not t.api_name.endswith("_line_item")
-    ]
+    shown = [t for t in registry.all_types(ctx) if t.in_navigation]
     return [ObjectCount(t, t.queryset(ctx.workspace).count()) for t in shown]
