@@ -1,0 +1,302 @@
+"""The demo workspace behind ``make run`` and the benchmarks.
+
+``seed`` builds a workspace (through ``crm.workspaces.create``) with a small
+team — the owner as CEO, a VP Sales over three Sales Reps, a Support agent,
+and a public group — and then, for ``records`` opportunities, a proportional
+amount of every standard object: accounts, contacts, leads, opportunities
+with line items, quotes, contracts, cases, campaigns and their members,
+tasks, events, notes, calls and emails. Records are spread over the past 18
+months and over the team, close dates over the past year and the next six
+months.
+
+Bulk seeding deliberately bypasses ``crm.records``: rows are written with
+``bulk_create``, so demo data has no field history (FieldChange) and no
+outbox events (no webhook fires for it). It writes only what the lifecycle's
+validation would accept: picklist values and pipeline stages come from the
+workspace's registry, lookups point at live records of the same workspace,
+owners are members, required fields are filled, every row's ``derive()`` has
+run, and the stage-derived fields (probability, ``is_closed``, ``is_won``,
+``closed_at``) follow the stage's spec as ``crm.records`` sets them.
+
+The data depends only on the seed and on ``now``; ids are fresh UUIDv7s.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+from django.db import models, transaction
+from django.utils import timezone
+
+from accounts import errors
+from accounts import services as account_services
+from accounts.models import PublicGroup, Role, User, Workspace
+from crm import (
+    demo_activities,
+    demo_marketing,
+    demo_rows,
+    demo_sales,
+    logins,
+    workspaces,
+)
+from crm import models as crm_models
+
+DEMO_EMAIL = "demo@hotcrm.local"
+DEMO_PASSWORD = "hotcrm-demo"
+DEMO_WORKSPACE = "Demo Inc"
+DEFAULT_RECORDS = 2000
+DEFAULT_SEED = 1
+OWNER_NAME = "Alex Morgan"
+#: Roles under the owner's top role (CEO): (name, parent; None for the top).
+ROLES = (("VP Sales", None), ("Sales Rep", "VP Sales"), ("Support", None))
+#: The users besides the owner: (name, email local part, role).
+TEAM = (
+    ("Maya Patel", "maya.patel", "VP Sales"),
+    ("Liam Chen", "liam.chen", "Sales Rep"),
+    ("Sofia Garcia", "sofia.garcia", "Sales Rep"),
+    ("Noah Williams", "noah.williams", "Sales Rep"),
+    ("Ava Johnson", "ava.johnson", "Support"),
+)
+GROUP = "Enterprise Deals"
+#: How many sales records each role owns relative to the others.
+_SALES_WEIGHT = {"VP Sales": 2, "Sales Rep": 5}
+_SUPPORT_WEIGHT = {"Support": 4}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How many rows of each object one seed makes. Opportunities, leads and
+    cases cover every stage of their default pipeline once there are at least
+    as many as stages (leads and cases: at least 10 when ``records`` > 0)."""
+
+    opportunities: int
+    accounts: int
+    contacts: int
+    leads: int
+    cases: int
+    campaigns: int
+    campaign_members: int
+    activities: int
+
+
+def plan(records: int) -> Plan:
+    n = records
+    if n <= 0:
+        return Plan(0, 0, 0, 0, 0, 0, 0, 0)
+    return Plan(
+        opportunities=n,
+        accounts=max(1, n // 4),
+        contacts=max(1, n // 2),
+        leads=max(10, n // 2),
+        cases=max(10, n // 5),
+        campaigns=max(5, n // 250),
+        campaign_members=max(1, n // 4),
+        activities=n,
+    )
+
+
+@dataclass(frozen=True)
+class Result:
+    workspace: Workspace
+    email: str
+    #: The password to sign in with; None when the user existed and keeps a
+    #: password other than the one given.
+    password: str | None
+    #: The other users of the demo team; new ones got the password given.
+    team: tuple[str, ...]
+    #: False when ``if_empty`` found the workspace and did nothing.
+    created: bool
+    #: Rows written, by object api name.
+    counts: dict[str, int]
+    seconds: float
+
+
+def find(workspace_name: str, email: str) -> Workspace | None:
+    """The oldest workspace called ``workspace_name`` where ``email`` is an
+    active member."""
+    return (
+        Workspace.objects.filter(
+            name=workspace_name,
+            memberships__user__email__iexact=email,
+            memberships__is_active=True,
+        )
+        .order_by("created_at")
+        .first()
+    )
+
+
+def seed(
+    *,
+    records: int = DEFAULT_RECORDS,
+    email: str = DEMO_EMAIL,
+    password: str | None = DEMO_PASSWORD,
+    workspace_name: str = DEMO_WORKSPACE,
+    if_empty: bool = False,
+    seed: int = DEFAULT_SEED,
+    now: dt.datetime | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> Result:
+    """Build a demo workspace with ``records`` opportunities (see ``plan``).
+
+    With ``if_empty``, when ``find`` already finds the workspace, nothing is
+    written and the existing workspace is returned. Otherwise a new workspace
+    is made (even if one of that name exists). Atomic: a failure leaves
+    nothing behind. Raises ValidationFailed naming the bad argument.
+    """
+    started = time.monotonic()
+    say = progress or (lambda line: None)
+    if records < 0:
+        raise errors.ValidationFailed(
+            "The number of records cannot be negative.", field="records"
+        )
+    name = workspace_name.strip()
+    if not name or len(name) > Workspace._meta.get_field("name").max_length:
+        raise errors.ValidationFailed(
+            "The workspace needs a name of at most 200 characters.",
+            field="workspace",
+        )
+    login = logins.check(email, password)
+    password = None if login.keeps_password else login.password
+    domain = login.email.rpartition("@")[2]
+    team_emails = tuple(
+        f"{local}@{domain}"
+        for _, local, _ in TEAM
+        if f"{local}@{domain}" != login.email
+    )
+    if if_empty:
+        existing = find(name, login.email)
+        if existing is not None:
+            say(f"The workspace {name!r} exists already; nothing to do.")
+            return Result(existing, login.email, password, team_emails, False, {}, 0.0)
+    now = now or timezone.now()
+    with transaction.atomic():
+        workspace, owner = workspaces.create(
+            name, email=login.email, password=login.password, user_name=OWNER_NAME
+        )
+        say(f"Seeding {name!r} with {records:,} opportunities (seed {seed}).")
+        team = _team(workspace, owner, domain, login.password)
+        say(f"  {'users':<26}{len(team.users):>10,}  {_since(started)}")
+        s = demo_rows.Seeding(workspace, team, seed=seed, now=now)
+        counts = _rows(s, plan(records), say, started)
+    # PostgreSQL checks the (deferred) foreign keys of every row here.
+    say(f"  {'committed':<36}{_since(started)}")
+    return Result(
+        workspace,
+        login.email,
+        password,
+        team_emails,
+        True,
+        counts,
+        time.monotonic() - started,
+    )
+
+
+def _since(started: float) -> str:
+    return f"{time.monotonic() - started:7.1f}s"
+
+
+def _team(
+    workspace: Workspace, owner: User, domain: str, password: str | None
+) -> demo_rows.Team:
+    """Roles, members (new users share one password hash: hashing is slow on
+    purpose) and the public group; the owner keeps the top role."""
+    ceo = owner.memberships.get(workspace=workspace).role
+    roles: dict[str | None, Role | None] = {None: ceo}
+    for role_name, parent in ROLES:
+        roles[role_name] = Role.objects.create(
+            workspace=workspace, name=role_name, parent=roles[parent]
+        )
+    hashed = make_password(password) if password else None
+    users, role_names = [owner], [ceo.name if ceo else ""]
+    for full_name, local, role_name in TEAM:
+        email = f"{local}@{domain}"
+        if email == owner.email:
+            continue
+        user = User.objects.filter(email__iexact=email).first()
+        if user is None:
+            user = account_services.get_or_create_user(email, name=full_name)
+            if hashed:
+                user.password = hashed
+                user.save(update_fields=["password"])
+        account_services.add_member(
+            workspace,
+            user,
+            profile_name=account_services.STANDARD_PROFILE,
+            role=roles[role_name],
+        )
+        users.append(user)
+        role_names.append(role_name)
+    group = PublicGroup.objects.create(workspace=workspace, name=GROUP)
+    group.members.add(
+        *(u for u, r in zip(users, role_names, strict=True) if r in _SALES_WEIGHT)
+    )
+
+    def pool(weights: dict[str, int]) -> tuple[int, ...]:
+        chosen = tuple(
+            i for i, r in enumerate(role_names) for _ in range(weights.get(r, 0))
+        )
+        return chosen or (0,)  # the owner, when no one has such a role
+
+    return demo_rows.Team(
+        users=tuple(users),
+        sales=(0, *pool(_SALES_WEIGHT)),
+        support=(0, *pool(_SUPPORT_WEIGHT)),
+    )
+
+
+def _rows(
+    s: demo_rows.Seeding,
+    counts: Plan,
+    say: Callable[[str], None],
+    started: float,
+) -> dict[str, int]:
+    """Run the generators in dependency order, flushing and reporting after
+    each; returns rows written by object api name."""
+    steps: tuple[tuple[Callable[[], None], tuple[type[models.Model], ...]], ...] = (
+        (
+            lambda: demo_sales.products(s),
+            (crm_models.Product, crm_models.Price),
+        ),
+        (lambda: demo_marketing.campaigns(s, counts.campaigns), (crm_models.Campaign,)),
+        (lambda: demo_sales.accounts(s, counts.accounts), (crm_models.Account,)),
+        (lambda: demo_sales.contacts(s, counts.contacts), (crm_models.Contact,)),
+        (
+            lambda: demo_sales.opportunities(s, counts.opportunities),
+            (
+                crm_models.Opportunity,
+                crm_models.OpportunityLineItem,
+                crm_models.Quote,
+                crm_models.QuoteLineItem,
+                crm_models.Contract,
+            ),
+        ),
+        (lambda: demo_marketing.leads(s, counts.leads), (crm_models.Lead,)),
+        (
+            lambda: demo_marketing.campaign_members(s, counts.campaign_members),
+            (crm_models.CampaignMember,),
+        ),
+        (lambda: demo_activities.cases(s, counts.cases), (crm_models.Case,)),
+        (
+            lambda: demo_activities.activities(s, counts.activities),
+            (
+                crm_models.Task,
+                crm_models.Event,
+                crm_models.Note,
+                crm_models.Call,
+                crm_models.EmailMessage,
+            ),
+        ),
+    )
+    for run, step_models in steps:
+        run()
+        s.writer.flush()
+        for model in step_models:
+            label = model.CRM.plural.replace("_", " ")
+            say(f"  {label:<26}{s.writer.count(model):>10,}  {_since(started)}")
+    total = sum(s.writer.counts.values())
+    say(f"  {'total':<26}{total:>10,}  {_since(started)}")
+    return {model.CRM.api_name: n for model, n in s.writer.counts.items()}
