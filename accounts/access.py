@@ -45,6 +45,8 @@ class Context:
     workspace: Workspace
     user: User | None
     is_admin: bool = False
+    #: The user holds a seat in the workspace (so may own its records).
+    is_member: bool = True
     role_id: int | None = None
     grants: dict[str, frozenset[Action]] = field(default_factory=dict)
 
@@ -76,9 +78,15 @@ def require(ctx: Context, object_type: Named, action: Action) -> None:
         )
 
 
-def system_context(workspace: Workspace, user: User | None = None) -> Context:
-    """Full rights in one workspace, for tasks, seeding and ops tools."""
-    return Context(workspace=workspace, user=user, is_admin=True)
+def system_context(
+    workspace: Workspace, user: User | None = None, *, is_member: bool = False
+) -> Context:
+    """Full rights in one workspace, for tasks, seeding and ops tools.
+
+    ``user`` is who the writes are attributed to (an ops person in the Django
+    admin need not be a member); only a member becomes a new record's owner.
+    """
+    return Context(workspace=workspace, user=user, is_admin=True, is_member=is_member)
 
 
 def context_for_user(user: User, workspace: Workspace) -> Context:

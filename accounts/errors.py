@@ -58,6 +58,13 @@ class NotFound(DomainError):
     code = "not_found"
 
 
+class AuthenticationFailed(DomainError):
+    """The credential is missing, unknown, expired, revoked or its holder is
+    no longer active in the workspace."""
+
+    code = "authentication_failed"
+
+
 class PermissionDenied(DomainError):
     """The user's profile does not allow this action."""
 

@@ -1,4 +1,5 @@
-"""Identity and tenancy: users, workspaces, memberships, roles, groups, profiles."""
+"""Identity and tenancy: users, workspaces, memberships, roles, groups, profiles,
+and the credentials that act for them (tokens, API keys, OAuth bindings)."""
 
 from uuid import uuid4
 
@@ -9,6 +10,7 @@ from django.contrib.auth.models import (
 )
 from django.db import models
 from django.utils import timezone
+from oauth2_provider.settings import oauth2_settings
 from uuid_utils.compat import uuid7
 
 
@@ -214,3 +216,105 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.workspace}"
+
+
+# -- credentials -------------------------------------------------------------------
+
+
+class SecretCredential(models.Model):
+    """A bearer secret shown once: only its SHA-256 and first characters are kept.
+
+    ``scopes`` lists ``read:<object>`` / ``write:<object>`` / ``read:crm`` /
+    ``write:crm``; ``rate_limit`` (requests per window) overrides the default.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid7, editable=False)
+    name = models.CharField(max_length=120)
+    token_prefix = models.CharField(
+        max_length=16, editable=False, help_text="The first characters, to tell it by."
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(default=list, blank=True)
+    rate_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Requests per window; empty: the default."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_prefix}…)"
+
+    @property
+    def is_usable(self) -> bool:
+        """Not revoked and not expired (the owner's membership is checked apart)."""
+        if self.revoked_at is not None:
+            return False
+        return self.expires_at is None or self.expires_at > timezone.now()
+
+
+class PersonalAccessToken(SecretCredential):
+    """A user's token for scripts (``pat_…``): acts as the user in one workspace,
+    with the user's rights (narrowed by ``scopes`` when given)."""
+
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="personal_access_tokens"
+    )
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="personal_access_tokens"
+    )
+
+    class Meta(SecretCredential.Meta):
+        verbose_name = "personal access token"
+
+
+class ApiKey(SecretCredential):
+    """A named integration's key (``ak_…``) in one workspace.
+
+    It acts as a service principal with the rights of the admin who created it,
+    narrowed to its scopes: it stops working when that admin is deactivated or
+    leaves the workspace. It may never manage credentials.
+    """
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="api_keys"
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="api_keys"
+    )
+
+    class Meta(SecretCredential.Meta):
+        verbose_name = "API key"
+
+
+class OAuthGrantWorkspace(models.Model):
+    """The workspace a user chose when authorizing an OAuth client (per code)."""
+
+    grant = models.OneToOneField(
+        oauth2_settings.GRANT_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hotcrm_workspace",
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"grant {self.grant_id} → {self.workspace_id}"
+
+
+class OAuthTokenWorkspace(models.Model):
+    """The workspace an OAuth access token acts in; refreshes carry it over."""
+
+    access_token = models.OneToOneField(
+        oauth2_settings.ACCESS_TOKEN_MODEL,
+        on_delete=models.CASCADE,
+        related_name="hotcrm_workspace",
+    )
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+
+    def __str__(self) -> str:
+        return f"token {self.access_token_id} → {self.workspace_id}"

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "oauth2_provider",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_htmx",
     "template_partials",
     "django_celery_beat",
@@ -78,6 +80,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "api.common.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -170,16 +173,98 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000},
     },
+    "api.purge_idempotency_keys": {
+        "task": "api.purge_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3000},
+    },
 }
 
 # Records stay in the recycle bin this many days before the purge task removes them.
 RECYCLE_BIN_RETENTION_DAYS = int(os.environ.get("RECYCLE_BIN_RETENTION_DAYS", "30"))
 
+# -- the REST API (api/) -------------------------------------------------------------
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
+        "api.common.auth.BearerAuthentication",
+        "api.common.auth.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["api.common.renderers.OrjsonRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["api.common.parsers.OrjsonParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.common.renderers.JsonOnlyNegotiation",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.common.errors.exception_handler",
+}
+#: Requests per window for a token or key without a limit of its own, and for a
+#: browser session; anonymous callers are counted per client address.
+API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "1000"))
+API_RATE_LIMIT_ANONYMOUS = int(os.environ.get("API_RATE_LIMIT_ANONYMOUS", "100"))
+API_RATE_LIMIT_WINDOW = int(os.environ.get("API_RATE_LIMIT_WINDOW", "3600"))
+#: Failed sign-ins (POST /api/v1/auth/token) allowed per email and per address.
+API_LOGIN_FAILURES_PER_USER = int(os.environ.get("API_LOGIN_FAILURES_PER_USER", "5"))
+API_LOGIN_FAILURES_PER_IP = int(os.environ.get("API_LOGIN_FAILURES_PER_IP", "20"))
+API_LOGIN_FAILURE_WINDOW = int(os.environ.get("API_LOGIN_FAILURE_WINDOW", "900"))
+#: The largest request body the API reads, in bytes.
+API_MAX_BODY_BYTES = int(os.environ.get("API_MAX_BODY_BYTES", str(2 * 1024 * 1024)))
+#: Rows one synchronous batch request may carry.
+API_BATCH_MAX_ROWS = int(os.environ.get("API_BATCH_MAX_ROWS", "200"))
+#: How long an Idempotency-Key keeps its first response, in seconds.
+API_IDEMPOTENCY_TTL = int(os.environ.get("API_IDEMPOTENCY_TTL", str(24 * 3600)))
+
+# DOT's models, named so that migrations referring to them resolve.
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL = "oauth2_provider.AccessToken"
+OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL = "oauth2_provider.RefreshToken"
+OAUTH2_PROVIDER_GRANT_MODEL = "oauth2_provider.Grant"
+OAUTH2_PROVIDER_ID_TOKEN_MODEL = "oauth2_provider.IDToken"
+OAUTH2_PROVIDER = {
+    "OAUTH2_VALIDATOR_CLASS": "accounts.oauth.Validator",
+    "SCOPES_BACKEND_CLASS": "accounts.oauth.Scopes",
+    "SCOPES": {
+        "read:crm": "Read every object you can read",
+        "write:crm": "Create, change and delete records of every object you can",
+    },
+    "DEFAULT_SCOPES": ["read:crm"],
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 30 * 24 * 3600,
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 0,
+    "PKCE_REQUIRED": True,
+    # Plain http redirect URIs only while developing (RFC 9700 §2.6).
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https", "http"] if DEBUG else ["https"],
+    "REQUEST_APPROVAL_PROMPT": "force",
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "HotCRM API",
+    "DESCRIPTION": (
+        "The HotCRM REST API: every object of the registry, standard and custom, "
+        "under /api/v1/. Authenticate with an OAuth 2.0 access token, a personal "
+        "access token (pat_…) or an API key (ak_…) as a Bearer token."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_AUTHENTICATION": [],
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
 }
 
 LOGGING = {

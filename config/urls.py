@@ -1,4 +1,4 @@
-"""The URL map: browser UI, auth, Django admin, health."""
+"""The URL map: browser UI, auth, Django admin, health, the REST API and OAuth."""
 
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -15,5 +15,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("healthz", health.healthz, name="healthz"),
+    path("api/", include("api.urls")),
+    path("oauth/", include("api.oauth")),
     path("", include("crm.urls")),
 ]

@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
 from django.utils import dateparse, timezone
+from rest_framework import serializers
 
 if TYPE_CHECKING:
     from crm.metadata.types import FieldSpec
@@ -83,6 +84,10 @@ class FieldType:
 
     def __repr__(self) -> str:
         return f"<FieldType {self.key}>"
+
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        """The DRF field that checks this field's JSON type in an API body."""
+        return ApiValue(json_types=(str,), message="Enter text, as a JSON string.")
 
 
 class TextType(FieldType):
@@ -231,6 +236,11 @@ class NumberType(FieldType):
     def sample(self, spec: FieldSpec, n: int) -> Decimal:
         return Decimal((n * 37) % 1000)
 
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        return ApiValue(
+            json_types=(int, float), message="Enter a number, as a JSON number."
+        )
+
 
 class CurrencyType(NumberType):
     key = "currency"
@@ -287,6 +297,9 @@ class BooleanType(FieldType):
     def sample(self, spec: FieldSpec, n: int) -> bool:
         return n % 2 == 0
 
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        return ApiValue(json_types=(bool,), message="Enter true or false.")
+
 
 class DateType(FieldType):
     key = "date"
@@ -322,6 +335,11 @@ class DateType(FieldType):
 
     def sample(self, spec: FieldSpec, n: int) -> dt.date:
         return dt.date(2026, 1, 1) + dt.timedelta(days=n % 365)
+
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        return ApiValue(
+            json_types=(str,), message="Enter a date as a YYYY-MM-DD string."
+        )
 
 
 class DateTimeType(FieldType):
@@ -362,6 +380,13 @@ class DateTimeType(FieldType):
 
     def sample(self, spec: FieldSpec, n: int) -> dt.datetime:
         return dt.datetime(2026, 1, 1, 9, tzinfo=dt.UTC) + dt.timedelta(hours=7 * n)
+
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        return ApiValue(
+            json_types=(str,),
+            message="Enter a date and time as an ISO 8601 string "
+            "(2026-03-12T14:23:11Z).",
+        )
 
 
 class PicklistType(FieldType):
@@ -413,6 +438,9 @@ class MultiPicklistType(FieldType):
     def sample(self, spec: FieldSpec, n: int) -> list[str]:
         return [spec.choices[n % len(spec.choices)].value]
 
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        return ApiValue(json_types=(list,), message="Send a list of the listed values.")
+
 
 class LookupType(FieldType):
     """A reference to one record of ``spec.target`` (any object, custom included).
@@ -449,6 +477,11 @@ class LookupType(FieldType):
 
     def db_field(self) -> models.Field:
         return models.UUIDField()
+
+    def api_field(self, spec: FieldSpec) -> serializers.Field:
+        return ApiValue(
+            json_types=(str,), message="Enter the id of a record, as a JSON string."
+        )
 
 
 class UserType(LookupType):
@@ -495,3 +528,30 @@ CUSTOM_FIELD_TYPES = tuple(key for key in TYPES if key != "id")
 
 def get(key: str) -> FieldType:
     return TYPES[key]
+
+
+# -- API values ---------------------------------------------------------------------
+# ``api_field`` gives the DRF field that checks the JSON type of a value in an
+# API body. The API is strict where the lifecycle is lenient: ``"12"`` is not a
+# number and ``"yes"`` is not a boolean there. Cleaning stays ``clean``'s.
+
+
+class ApiValue(serializers.Field):
+    """One field's value in an API body: its JSON type is checked, nothing else."""
+
+    def __init__(self, *, json_types: tuple[type, ...], message: str, **kwargs):
+        self.json_types = json_types
+        self.message = message
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> Any:
+        is_bool = isinstance(data, bool)
+        if (is_bool and bool not in self.json_types) or not isinstance(
+            data, self.json_types
+        ):
+            raise serializers.ValidationError(self.message)
+        return data
+
+    def to_representation(self, value: Any) -> Any:
+        return value

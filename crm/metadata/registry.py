@@ -142,7 +142,8 @@ def _columns(model: type[models.Model], hints=None, unique=()) -> dict[str, Fiel
 
 
 @cache
-def _standard_types() -> tuple[ObjectType, ...]:
+def standard_types() -> tuple[ObjectType, ...]:
+    """The built-in objects with their built-in fields (no workspace layer)."""
     types = []
     for model in crm_models.STANDARD_MODELS:
         crm = model.CRM
@@ -172,7 +173,7 @@ def _standard_types() -> tuple[ObjectType, ...]:
 def standard_names() -> frozenset[str]:
     """Api names, plurals and prefixes taken by built-in objects."""
     taken = set()
-    for t in _standard_types():
+    for t in standard_types():
         taken.update({t.api_name, t.plural, t.prefix})
     return frozenset(taken)
 
@@ -251,7 +252,7 @@ def _build(workspace: Workspace) -> Registry:
         )
 
     types: list[ObjectType] = []
-    for base in _standard_types():
+    for base in standard_types():
         fields = dict(base.fields)
         for fd in field_defs.get(base.api_name, ()):
             fields[fd.name] = _custom_spec(fd, Storage.CUSTOM_JSON)
@@ -353,4 +354,4 @@ def referrers(workspace: Workspace, target: str) -> list[tuple[ObjectType, Field
 
 
 def standard_api_names() -> frozenset[str]:
-    return frozenset(t.api_name for t in _standard_types())
+    return frozenset(t.api_name for t in standard_types())

@@ -118,8 +118,14 @@ def provision(workspace: Workspace) -> None:
     touch(workspace)
 
 
+#: Words the API uses in its own paths (``/api/v1/batch/…``); no object may take them.
+RESERVED_NAMES = frozenset(
+    {"auth", "batch", "metadata", "query", "webhooks", "ai", "events", "jobs", "me"}
+)
+
+
 def _taken_names(ctx: Context) -> set[str]:
-    taken = set(registry.standard_names())
+    taken = set(registry.standard_names()) | RESERVED_NAMES
     for t in registry.for_workspace(ctx.workspace).types:
         taken |= {t.api_name, t.plural, t.prefix}
     return taken

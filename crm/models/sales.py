@@ -148,6 +148,11 @@ class Campaign(StandardRecord):
         api_name = "campaign"
         plural = "campaigns"
         prefix = "cmp"
+        field_types = {
+            "budgeted_cost": "currency",
+            "actual_cost": "currency",
+            "expected_revenue": "currency",
+        }
 
     def __str__(self) -> str:
         return self.name

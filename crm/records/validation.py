@@ -56,7 +56,7 @@ def clean_input(
 def default_value(ctx: Context, object_type: ObjectType, spec: FieldSpec) -> Any:
     """What a field holds when a create (or a full replace) does not give it."""
     if spec.name == "owner":
-        return ctx.user_id
+        return ctx.user_id if ctx.is_member else None
     if spec.default is None:
         return None
     try:

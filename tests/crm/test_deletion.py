@@ -187,7 +187,7 @@ def test_the_purge_task_runs_the_retention_sweep(ctx, settings):
         deleted_at=timezone.now()
         - dt.timedelta(days=settings.RECYCLE_BIN_RETENTION_DAYS + 1)
     )
-    tasks.purge_recycle_bin.delay()
+    tasks.purge_recycle_bin.apply()
     assert not Account.objects.exists()
 
 

@@ -11,7 +11,9 @@ def test_an_anonymous_visitor_is_sent_to_sign_in(client):
 
 def test_signing_in_shows_the_home_page_with_the_workspace(client, workspace, owner):
     response = client.post(
-        reverse("login"), {"username": "OWNER@example.com", "password": PASSWORD}, follow=True
+        reverse("login"),
+        {"username": "OWNER@example.com", "password": PASSWORD},
+        follow=True,
     )
     assert response.status_code == 200
     page = response.content.decode()
@@ -21,7 +23,9 @@ def test_signing_in_shows_the_home_page_with_the_workspace(client, workspace, ow
 
 
 def test_a_wrong_password_is_refused_with_a_message(client, workspace, owner):
-    response = client.post(reverse("login"), {"username": owner.email, "password": "nope"})
+    response = client.post(
+        reverse("login"), {"username": owner.email, "password": "nope"}
+    )
     assert response.status_code == 200
     assert "Please enter a correct email and password" in response.content.decode()
 

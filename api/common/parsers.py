@@ -1,0 +1,62 @@
+"""The API's body parser: orjson, a size cap, and no NUL characters anywhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.conf import settings
+from rest_framework.exceptions import ParseError
+from rest_framework.parsers import BaseParser
+
+from api.common import errors
+
+
+def _has_nul(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            for key, inner in item.items():
+                if "\x00" in key:
+                    return True
+                stack.append(inner)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+def read_body(stream, meta) -> bytes:
+    """At most ``API_MAX_BODY_BYTES`` of the body; PayloadTooLarge beyond."""
+    limit = settings.API_MAX_BODY_BYTES
+    try:
+        declared = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise errors.PayloadTooLarge(limit)
+    body = stream.read(limit + 1) if stream is not None else b""
+    if len(body) > limit:
+        raise errors.PayloadTooLarge(limit)
+    return body
+
+
+class OrjsonParser(BaseParser):
+    media_type = "application/json"
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {}).get("request")
+        meta = request.META if request is not None else {}
+        body = read_body(stream, meta)
+        if not body.strip():
+            return {}
+        try:
+            data = orjson.loads(body)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(f"The body is not valid JSON: {exc}.") from None
+        if _has_nul(data):
+            raise ParseError("The body may not contain NUL characters (\\u0000).")
+        return data

@@ -1,0 +1,42 @@
+"""Everything under /api/: v1, the OpenAPI schema and its explorer, and a 404
+in the envelope for any other path."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.negotiation import DefaultContentNegotiation
+
+from api.common.views import UnknownEndpoint
+
+app_name = "api"
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI 3 document (public): YAML, or JSON with ``?format=json``."""
+
+    content_negotiation_class = DefaultContentNegotiation
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = False
+        return view
+
+
+class ExplorerView(SpectacularSwaggerView):
+    """Swagger UI over the schema, served from vendored assets (no CDN)."""
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        view = super().as_view(**initkwargs)
+        view.login_required = False
+        return view
+
+
+urlpatterns = [
+    path("v1/", include(("api.v1.urls", "v1"))),
+    re_path(r"^schema/?$", SchemaView.as_view(), name="schema"),
+    re_path(
+        r"^explorer/?$", ExplorerView.as_view(url_name="api:schema"), name="explorer"
+    ),
+    re_path(r"^.*$", UnknownEndpoint.as_view(), name="unknown"),
+]

@@ -1,0 +1,1 @@
+"""HotCRM REST API v1: records of every object, metadata, credentials."""

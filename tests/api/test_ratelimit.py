@@ -1,0 +1,80 @@
+"""Rate-limit headers on every response, 429 with Retry-After, exact counts
+under concurrency, and buckets that X-Forwarded-For cannot reset."""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from django.test import override_settings
+
+from accounts import credentials
+from api.common import ratelimit
+from tests.api.conftest import ApiClient, pat
+
+
+def _headers(response):
+    return tuple(
+        response[h]
+        for h in ("X-RateLimit-Limit", "X-RateLimit-Remaining", "X-RateLimit-Reset")
+    )
+
+
+@override_settings(API_RATE_LIMIT=3, API_RATE_LIMIT_WINDOW=3600)
+def test_headers_count_down_then_429_with_retry_after(ctx):
+    api = ApiClient(pat(ctx))
+    reset = str((int(time.time()) // 3600 + 1) * 3600)
+    seen = [_headers(api.get("/api/v1/metadata/objects")) for _ in range(3)]
+    assert seen == [("3", "2", reset), ("3", "1", reset), ("3", "0", reset)]
+    refused = api.get("/api/v1/metadata/objects")
+    assert refused.status_code == 429
+    assert _headers(refused) == ("3", "0", reset)
+    assert 1 <= int(refused["Retry-After"]) <= 3600
+    assert refused.json()["error"]["code"] == "rate_limited"
+
+
+@override_settings(API_RATE_LIMIT=2)
+def test_error_responses_carry_the_headers_too(api):
+    answer = api.get("/api/v1/unicorns/x")
+    assert answer.status_code == 404
+    assert _headers(answer)[:2] == ("2", "1")
+
+
+def test_a_key_has_its_own_limit_and_bucket(ctx):
+    _, secret = credentials.issue_api_key(
+        ctx, name="Tight", scopes=["read:crm"], rate_limit=1
+    )
+    key = ApiClient(secret)
+    assert key.get("/api/v1/metadata/objects").status_code == 200
+    assert key.get("/api/v1/metadata/objects").status_code == 429
+    # The admin's own token is another bucket.
+    assert ApiClient(pat(ctx)).get("/api/v1/metadata/objects").status_code == 200
+
+
+@override_settings(API_RATE_LIMIT_ANONYMOUS=2)
+def test_anonymous_callers_are_counted_per_socket_address(db):
+    caller = ApiClient()
+    for forwarded in ("1.1.1.1", "2.2.2.2"):
+        caller.get("/api/v1/metadata/objects", headers={"X-Forwarded-For": forwarded})
+    spoofed = caller.get(
+        "/api/v1/metadata/objects", headers={"X-Forwarded-For": "3.3.3.3"}
+    )
+    assert spoofed.status_code == 429
+
+
+@override_settings(API_RATE_LIMIT=2)
+def test_x_forwarded_for_does_not_reset_a_tokens_bucket(ctx):
+    api = ApiClient(pat(ctx))
+    api.get("/api/v1/metadata/objects")
+    api.get("/api/v1/metadata/objects")
+    again = api.get("/api/v1/metadata/objects", headers={"X-Forwarded-For": "9.9.9.9"})
+    assert again.status_code == 429
+
+
+def test_concurrent_hits_are_counted_exactly():
+    def hit(_):
+        return ratelimit.hit("concurrency-test", 10_000, 3600).count
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        counts = sorted(pool.map(hit, range(400)))
+    assert counts == list(range(1, 401))
