@@ -1,6 +1,6 @@
 """The demo workspace behind ``make run`` and the benchmarks.
 
-``seed`` builds a workspace (through ``crm.workspaces.create``) with a small
+``seed`` builds a workspace (through ``crm.workspaces.create_for``) with a small
 team — the owner as CEO, a VP Sales over three Sales Reps, a Support agent,
 and a public group — and then, for ``records`` opportunities, a proportional
 amount of every standard object: accounts, contacts, leads, opportunities
@@ -28,21 +28,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.contrib.auth.hashers import make_password
 from django.db import models, transaction
 from django.utils import timezone
 
 from accounts import errors
 from accounts import services as account_services
-from accounts.models import PublicGroup, Role, User, Workspace
-from crm import (
-    demo_activities,
-    demo_marketing,
-    demo_rows,
-    demo_sales,
-    logins,
-    workspaces,
-)
+from accounts.models import Role, User, Workspace
+from crm import demo_activities, demo_marketing, demo_rows, demo_sales, workspaces
 from crm import models as crm_models
 
 DEMO_EMAIL = "demo@hotcrm.local"
@@ -159,26 +151,26 @@ def seed(
             "The workspace needs a name of at most 200 characters.",
             field="workspace",
         )
-    login = logins.check(email, password)
-    password = None if login.keeps_password else login.password
-    domain = login.email.rpartition("@")[2]
-    team_emails = tuple(
-        f"{local}@{domain}"
-        for _, local, _ in TEAM
-        if f"{local}@{domain}" != login.email
-    )
-    if if_empty:
-        existing = find(name, login.email)
-        if existing is not None:
-            say(f"The workspace {name!r} exists already; nothing to do.")
-            return Result(existing, login.email, password, team_emails, False, {}, 0.0)
     now = now or timezone.now()
     with transaction.atomic():
-        workspace, owner = workspaces.create(
-            name, email=login.email, password=login.password, user_name=OWNER_NAME
+        owner, created = account_services.get_or_create_user(
+            email, password=password, name=OWNER_NAME
         )
+        signs_in = created or bool(password and owner.check_password(password))
+        shown = password if signs_in else None
+        domain = owner.email.rpartition("@")[2]
+        team_emails = tuple(
+            f"{local}@{domain}"
+            for _, local, _ in TEAM
+            if f"{local}@{domain}" != owner.email
+        )
+        existing = find(name, owner.email) if if_empty and not created else None
+        if existing is not None:
+            say(f"The workspace {name!r} exists already; nothing to do.")
+            return Result(existing, owner.email, shown, team_emails, False, {}, 0.0)
+        workspace = workspaces.create_for(owner, name)
         say(f"Seeding {name!r} with {records:,} opportunities (seed {seed}).")
-        team = _team(workspace, owner, domain, login.password)
+        team = _team(workspace, owner, domain, password)
         say(f"  {'users':<26}{len(team.users):>10,}  {_since(started)}")
         s = demo_rows.Seeding(workspace, team, seed=seed, now=now)
         counts = _rows(s, plan(records), say, started)
@@ -186,8 +178,8 @@ def seed(
     say(f"  {'committed':<36}{_since(started)}")
     return Result(
         workspace,
-        login.email,
-        password,
+        owner.email,
+        shown,
         team_emails,
         True,
         counts,
@@ -202,26 +194,22 @@ def _since(started: float) -> str:
 def _team(
     workspace: Workspace, owner: User, domain: str, password: str | None
 ) -> demo_rows.Team:
-    """Roles, members (new users share one password hash: hashing is slow on
-    purpose) and the public group; the owner keeps the top role."""
+    """Roles, members (new users get ``password``) and the public group; the
+    owner keeps the top role."""
     ceo = owner.memberships.get(workspace=workspace).role
     roles: dict[str | None, Role | None] = {None: ceo}
     for role_name, parent in ROLES:
-        roles[role_name] = Role.objects.create(
-            workspace=workspace, name=role_name, parent=roles[parent]
+        roles[role_name] = account_services.create_role(
+            workspace, role_name, parent=roles[parent]
         )
-    hashed = make_password(password) if password else None
     users, role_names = [owner], [ceo.name if ceo else ""]
     for full_name, local, role_name in TEAM:
         email = f"{local}@{domain}"
         if email == owner.email:
             continue
-        user = User.objects.filter(email__iexact=email).first()
-        if user is None:
-            user = account_services.get_or_create_user(email, name=full_name)
-            if hashed:
-                user.password = hashed
-                user.save(update_fields=["password"])
+        user, _ = account_services.get_or_create_user(
+            email, password=password, name=full_name
+        )
         account_services.add_member(
             workspace,
             user,
@@ -230,9 +218,12 @@ def _team(
         )
         users.append(user)
         role_names.append(role_name)
-    group = PublicGroup.objects.create(workspace=workspace, name=GROUP)
-    group.members.add(
-        *(u for u, r in zip(users, role_names, strict=True) if r in _SALES_WEIGHT)
+    account_services.create_group(
+        workspace,
+        GROUP,
+        members=[
+            u for u, r in zip(users, role_names, strict=True) if r in _SALES_WEIGHT
+        ],
     )
 
     def pool(weights: dict[str, int]) -> tuple[int, ...]:

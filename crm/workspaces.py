@@ -14,13 +14,21 @@ from crm.metadata import services as metadata_services
 def create(
     name: str, *, email: str, password: str | None, user_name: str = ""
 ) -> tuple[Workspace, User]:
-    """A ready-to-use workspace owned by the user with ``email`` (created when
-    new): stock profiles granting the standard objects, default pipelines."""
-    owner = account_services.get_or_create_user(
+    """``create_for`` the user with ``email``, created when new. Raises
+    ValidationFailed naming the bad field (see
+    ``accounts.services.get_or_create_user``); nothing is written then."""
+    owner, _ = account_services.get_or_create_user(
         email, password=password, name=user_name
     )
+    return create_for(owner, name), owner
+
+
+@transaction.atomic
+def create_for(owner: User, name: str) -> Workspace:
+    """A ready-to-use workspace owned by ``owner``: stock profiles granting the
+    standard objects, default pipelines."""
     workspace = account_services.create_workspace(
         name, owner=owner, object_names=sorted(registry.standard_api_names())
     )
     metadata_services.provision(workspace)
-    return workspace, owner
+    return workspace

@@ -152,6 +152,18 @@ def test_create_workspace_refuses_bad_input_and_changes_nothing(db, args, messag
     assert User.objects.count() == 0
 
 
+def test_create_workspace_refuses_a_deactivated_user_and_changes_nothing(owner):
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+
+    with pytest.raises(CommandError) as refused:
+        run("create_workspace", "Second", "--email", "owner@example.com")
+
+    assert str(refused.value) == "The user owner@example.com is deactivated."
+    assert Workspace.objects.count() == 0
+    assert list(User.objects.all()) == [owner]
+
+
 # -- seed_demo ----------------------------------------------------------------------
 
 
@@ -456,3 +468,14 @@ def test_seed_demo_refuses_bad_input_and_changes_nothing(db, args, message):
     assert str(refused.value) == message
     assert Workspace.objects.count() == 0
     assert User.objects.count() == 0
+
+
+def test_seed_demo_checks_the_team_password_even_when_the_owner_exists(owner):
+    with pytest.raises(CommandError) as refused:
+        run("seed_demo", "--records", "6", "--email", owner.email, "--password", "zq7k")
+
+    assert str(refused.value) == (
+        "This password is too short. It must contain at least 8 characters."
+    )
+    assert Workspace.objects.count() == 0
+    assert list(User.objects.all()) == [owner]

@@ -1,10 +1,12 @@
 """``manage.py create_workspace NAME --email E --password P [--name "Full Name"]``"""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
 from accounts import errors
+from accounts import services as account_services
 from accounts.models import Workspace
-from crm import logins, workspaces
+from crm import workspaces
 
 
 class Command(BaseCommand):
@@ -33,16 +35,16 @@ class Command(BaseCommand):
         if len(name) > limit:
             raise CommandError(f"Use at most {limit} characters for the name.")
         try:
-            login = logins.check(options["email"], options["password"])
+            with transaction.atomic():
+                owner, created = account_services.get_or_create_user(
+                    options["email"],
+                    password=options["password"],
+                    name=options["user_name"],
+                )
+                workspace = workspaces.create_for(owner, name)
         except errors.ValidationFailed as exc:
             raise CommandError(exc.message) from None
-        workspace, owner = workspaces.create(
-            name,
-            email=login.email,
-            password=login.password,
-            user_name=options["user_name"].strip(),
-        )
-        note = " (existing user, password unchanged)" if login.user else ""
+        note = "" if created else " (existing user, password unchanged)"
         self.stdout.write(
             f"Created workspace {workspace.name!r}.\n"
             f"Workspace id (entityId): {workspace.pk}\n"
