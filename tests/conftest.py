@@ -4,7 +4,9 @@
 tenancy tests; ``member_ctx`` a Standard User of workspace A.
 """
 
+import copy
 import os
+import uuid
 
 import pytest
 from django.conf import settings
@@ -26,6 +28,16 @@ def pytest_configure(config):
                 "HOTCRM_REQUIRE_SERVICES is set: DATABASE_URL must point at PostgreSQL "
                 "and REDIS_URL at Redis."
             )
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(settings):
+    """Each test gets a key space of its own in the cache (rate limits,
+    idempotency), so tests — and parallel workers sharing one Redis db —
+    never see each other's counters."""
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["KEY_PREFIX"] = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = caches
 
 
 @pytest.fixture(autouse=True)

@@ -25,7 +25,7 @@ from crm.models import (
     Stage,
     ValidationRule,
 )
-from crm.query import filters
+from crm.query import filters, indexes
 
 _API_NAME = re.compile(r"^[a-z][a-z0-9_]{1,58}[a-z0-9]$")
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,7}$")
@@ -305,6 +305,7 @@ def create_field(
         ).count(),
     )
     touch(ctx.workspace)
+    indexes.on_field_created(ctx.workspace, definition)
     return definition
 
 

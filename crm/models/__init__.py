@@ -23,6 +23,7 @@ from crm.models.sales import (
     QuoteLineItem,
 )
 from crm.models.service import Case
+from crm.models.sharing import ObjectSharing, SharingRule
 from crm.models.system import (
     Association,
     CustomRecord,
@@ -72,6 +73,7 @@ __all__ = [
     "Lead",
     "Note",
     "ObjectDefinition",
+    "ObjectSharing",
     "Opportunity",
     "OpportunityLineItem",
     "OutboxEvent",
@@ -80,6 +82,7 @@ __all__ = [
     "Product",
     "Quote",
     "QuoteLineItem",
+    "SharingRule",
     "Stage",
     "Task",
     "ValidationRule",

@@ -64,6 +64,15 @@ class Account(BillingAddress, StandardRecord):
         hubspot_type_id = "0-2"
         field_types = {"phone": "phone", "annual_revenue": "currency"}
 
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                name="account_list",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.name
 
@@ -101,6 +110,15 @@ class Contact(MailingAddress, StandardRecord):
         prefix = "con"
         hubspot_type_id = "0-1"
         field_types = {"phone": "phone", "mobile_phone": "phone"}
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                name="contact_list",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -213,6 +231,15 @@ class Lead(Address, StandardRecord):
             "status": "picklist",
         }
 
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                name="lead_list",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+        ]
+
     def __str__(self) -> str:
         return f"{self.name} ({self.company})" if self.company else self.name
 
@@ -289,6 +316,23 @@ class Opportunity(StandardRecord):
 
     class Meta:
         verbose_name_plural = "opportunities"
+        indexes = [
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                name="opportunity_list",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["workspace", "-amount", "-id"],
+                name="opportunity_amount",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            models.Index(
+                fields=["workspace", "close_date"],
+                name="opportunity_close",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name

@@ -61,5 +61,14 @@ class Case(StandardRecord):
         pipeline_field = "status"
         field_types = {"pipeline": "picklist", "status": "picklist"}
 
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["workspace", "-created_at", "-id"],
+                name="case_list",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+        ]
+
     def __str__(self) -> str:
         return self.subject

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from accounts.access import Context
 from crm.metadata import registry
 from crm.metadata.types import ObjectType
+from crm.query import visibility
 
 
 @dataclass(frozen=True)
@@ -16,6 +17,7 @@ class ObjectCount:
 
 
 def counts(ctx: Context) -> list[ObjectCount]:
-    """Live records per readable top-level object (one query per object)."""
+    """Live records the context may see, per readable top-level object (one
+    count per object, plus its sharing look-ups for non-admins)."""
     shown = [t for t in registry.all_types(ctx) if t.in_navigation]
-    return [ObjectCount(t, t.queryset(ctx.workspace).count()) for t in shown]
+    return [ObjectCount(t, visibility.readable(ctx, t).count()) for t in shown]

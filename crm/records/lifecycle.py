@@ -17,6 +17,7 @@ from accounts import errors
 from accounts.access import Action, Context, require
 from crm.metadata import registry
 from crm.metadata.types import ObjectType
+from crm.query import visibility
 from crm.records import history, outbox, validation
 
 #: Audit columns that change on every write and are not news on their own.
@@ -24,15 +25,20 @@ _STAMPS = frozenset({"updated_at", "updated_by"})
 
 
 def get_locked(ctx: Context, object_type: ObjectType, record_id: UUID):
-    """The live record, locked for the rest of the transaction; NotFound when it
-    is missing, deleted or in another workspace."""
+    """The live record the context may edit, locked for the rest of the
+    transaction. NotFound when it is missing, deleted, in another workspace or
+    not visible; PermissionDenied when it is visible but not editable."""
     record = (
-        object_type.queryset(ctx.workspace)
+        visibility.editable(ctx, object_type)
         .select_for_update()
         .filter(pk=record_id)
         .first()
     )
     if record is None:
+        if visibility.readable(ctx, object_type).filter(pk=record_id).exists():
+            raise errors.PermissionDenied(
+                f"You may not change this {object_type.label}."
+            )
         raise errors.NotFound(f"No {object_type.label} with id {record_id}.")
     return record
 

@@ -18,7 +18,7 @@ from accounts.errors import FieldError
 from accounts.models import Membership
 from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType, Storage
-from crm.query import evaluate, filters
+from crm.query import evaluate, filters, visibility
 
 
 def clean_input(
@@ -84,7 +84,7 @@ def _existing(ctx: Context, spec: FieldSpec, ids: set[UUID]) -> set[UUID]:
     if target is None:
         return set()
     return set(
-        target.queryset(ctx.workspace).filter(pk__in=ids).values_list("pk", flat=True)
+        visibility.readable(ctx, target).filter(pk__in=ids).values_list("pk", flat=True)
     )
 
 

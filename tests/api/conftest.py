@@ -4,7 +4,6 @@ one standard and one custom object to run every endpoint against."""
 from __future__ import annotations
 
 import pytest
-from django.core.cache import caches
 from django.test import Client
 
 from accounts import credentials
@@ -13,14 +12,6 @@ from crm.metadata import services as metadata
 
 #: The endpoints' objects: one standard, one custom (``project``).
 OBJECTS = ("accounts", "projects")
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate-limit counters live in the cache; each test starts with none."""
-    caches["default"].clear()
-    yield
-    caches["default"].clear()
 
 
 class ApiClient:

@@ -1,0 +1,173 @@
+"""The query model: what it accepts, and errors that name what is wrong."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.http import QueryDict
+
+from accounts import errors
+from crm import query, records
+from crm.metadata import registry
+from crm.query import ListQuery, Query, evaluate, filters
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"filters": [["amont", ">", 1]]}, "amont", "has no field 'amont'"),
+        ({"filters": [["amount", "~", 1]]}, "amount", "'~' is not an operator"),
+        (
+            {"filters": [["amount", "contains", "1"]]},
+            "amount",
+            "does not apply to amount",
+        ),
+        ({"filters": [["amount", ">", "lots"]]}, "amount", "Enter a number"),
+        ({"filters": [["close_date", ">", "soon"]]}, "close_date", "YYYY-MM-DD"),
+        ({"filters": [["stage", "=", "won-ish"]]}, "stage", "not a valid choice"),
+        ({"filters": [["stage", "in", []]]}, "stage", "non-empty list"),
+        ({"filters": [["amount", "between", 1]]}, "amount", "two values"),
+        ({"filters": [["amount", "is_null", 1]]}, "amount", "takes no value"),
+        (
+            {"filters": [["close_date", "last_n_days", "x"]]},
+            "close_date",
+            "whole number",
+        ),
+        ({"filters": [["name", "=", "$currentUser"]]}, "name", "only applies to user"),
+        ({"filters": [["owner", "in_group", "Nobody"]]}, "owner", "No group 'Nobody'"),
+        (
+            {"filters": [["owner", "in_role_subordinates", 999]]},
+            "owner",
+            "No role '999'",
+        ),
+        ({"filters": "stage = won"}, None, "list of"),
+        ({"sort": [{"field": "amount", "direction": "up"}]}, "sort", "not asc or desc"),
+        ({"sort": "description"}, "description", "cannot be sorted"),
+        ({"fields": ["name", "nope"]}, "nope", "no field 'nope'"),
+        ({"limit": 0}, "limit", "from 1 to 200"),
+        ({"offset": -1}, "offset", "0 or more"),
+        ({"colour": "blue"}, "colour", "Unknown query key 'colour'"),
+        ({"filterGroups": [{"filters": [{"operator": "EQ"}]}]}, None, "needs a field"),
+        (
+            {
+                "filterGroups": [
+                    {
+                        "filters": [
+                            {"propertyName": "amount", "operator": "NOPE", "value": 1}
+                        ]
+                    }
+                ]
+            },
+            "amount",
+            "'NOPE' is not an operator",
+        ),
+        ({"object": "account"}, "object", "URL Opportunity"),
+    ],
+)
+def test_a_bad_query_names_what_is_wrong(ctx, payload, field, message):
+    with pytest.raises(errors.ValidationFailed, match=message) as info:
+        query.page(ctx, Query.from_json(ctx, "opportunity", payload))
+    assert info.value.code == "validation_failed"
+    assert info.value.field == field
+
+
+def test_names_are_matched_in_any_documented_spelling(ctx):
+    q = Query.from_json(
+        ctx,
+        "Opportunity",
+        {
+            "fields": ["Name", "Amount", "Stage", "CloseDate", "Account.Name"],
+            "filters": [["Stage", "!=", "Closed Lost"], ["CloseDate", "this_quarter"]],
+            "sort": [["Amount", "desc"]],
+        },
+    )
+    assert q.field_names == ("name", "amount", "stage", "close_date", "account.name")
+    assert [(c.spec.name, c.op, c.value) for c in q.where[0]] == [
+        ("stage", "!=", "closed_lost"),
+        ("close_date", "this_quarter", None),
+    ]
+    assert [(s.path.name, s.descending) for s in q.sort] == [("amount", True)]
+
+
+def test_equality_with_null_means_is_null(ctx):
+    q = Query.from_json(
+        ctx, "opportunity", {"filters": [["amount", "=", None], ["name", "!=", " "]]}
+    )
+    assert [c.op for c in q.where[0]] == ["is_null", "is_not_null"]
+
+
+def test_a_list_query_reads_url_parameters(ctx):
+    records.create(ctx, "account", data={"name": "Acme", "industry": "technology"})
+    records.create(ctx, "account", data={"name": "Beta", "industry": "finance"})
+    params = QueryDict(mutable=True)
+    params.update(
+        {
+            "filters": '[["Industry","in",["Technology","Finance"]]]',
+            "sort": "-name",
+            "fields": "Name,Industry",
+            "limit": "1",
+            "page_size_ui": "ignored",
+        }
+    )
+    page = query.page(ctx, ListQuery.from_querydict(ctx, "accounts", params))
+    assert [row["name"] for row in page.rows] == ["Beta"]
+    assert page.has_more
+    params["filters"] = "not json"
+    with pytest.raises(errors.ValidationFailed, match="must be JSON"):
+        ListQuery.from_querydict(ctx, "accounts", params)
+
+
+def test_like_and_between_in_the_documented_forms(ctx):
+    records.create(ctx, "account", data={"name": "Acme Corp"})
+    records.create(ctx, "account", data={"name": "Initech"})
+    rows = query.page(
+        ctx, Query.from_json(ctx, "accounts", {"filters": [["Name", "like", "%Corp%"]]})
+    ).rows
+    assert [r["name"] for r in rows] == ["Acme Corp"]
+    records.create(ctx, "opportunity", data={"name": "Q1", "close_date": "2026-02-01"})
+    records.create(ctx, "opportunity", data={"name": "Q4", "close_date": "2026-11-01"})
+    for between in (
+        ["CloseDate", "between", ["2026-01-01", "2026-03-31"]],
+        ["close_date", "between", "2026-01-01", "2026-03-31"],
+    ):
+        rows = query.page(
+            ctx, Query.from_json(ctx, "opportunities", {"filters": [between]})
+        ).rows
+        assert [r["name"] for r in rows] == ["Q1"]
+
+
+def test_a_stored_rule_cannot_use_a_path(ctx):
+    opportunity = registry.get(ctx, "opportunity")
+    with pytest.raises(errors.ValidationFailed, match=r"has no field 'account\.name'"):
+        filters.parse(opportunity, [["account.name", "=", "Acme"]])
+
+
+def test_the_evaluator_keeps_the_validation_rule_signature(ctx):
+    opportunity = registry.get(ctx, "opportunity")
+    conditions = filters.parse(
+        opportunity, [["stage", "=", "negotiation"], ["amount", "is_null"]]
+    )
+    state = {"stage": "negotiation", "amount": None, "close_date": dt.date(2026, 1, 1)}
+    assert evaluate.matches(ctx, conditions, state) is True
+    assert evaluate.matches(ctx, conditions, dict(state, stage="proposal")) is False
+
+
+def test_a_validation_rule_refuses_a_matching_write(ctx):
+    from crm.metadata import services as metadata
+
+    metadata.create_validation_rule(
+        ctx,
+        "opportunity",
+        name="Amount in negotiation",
+        condition=[["stage", "=", "negotiation"], ["amount", "is_null"]],
+        error_message="Amount is required when moving to Negotiation",
+        error_field="amount",
+    )
+    with pytest.raises(errors.ValidationFailed, match="Amount is required") as info:
+        records.create(
+            ctx,
+            "opportunity",
+            data={"name": "X", "close_date": "2026-01-01", "stage": "negotiation"},
+        )
+    assert info.value.field == "amount"
