@@ -54,5 +54,9 @@ worker: install
 beat: install
 	$(BIN)/celery -A config beat -l info
 
+## Benchmarks (see bench/README.md; need a seeded PostgreSQL DATABASE_URL).
+bench: migrate
+	$(BIN)/python bench/query_bench.py
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache hotcrm.sqlite3*

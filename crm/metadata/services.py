@@ -320,6 +320,10 @@ def delete_field(ctx: Context, object_name: str, name: str) -> None:
     if not removed:
         raise errors.NotFound(f"{object_type.label} has no custom field '{name}'.")
     touch(ctx.workspace)
+    field_name = normalize(name)
+    transaction.on_commit(
+        lambda: indexes.drop(ctx.workspace, object_type.api_name, field_name)
+    )
 
 
 @transaction.atomic

@@ -241,9 +241,11 @@ class ObjectType:
         for name, value in values.items():
             spec = self.fields[name]
             if spec.storage is Storage.COLUMN:
-                setattr(
-                    record, spec.column, spec.type.empty if value is None else value
-                )
+                if value is None:
+                    # A cleared column holds its default (a checkbox: False),
+                    # else the type's empty value ("" for text, NULL otherwise).
+                    value = spec.type.empty if spec.default is None else spec.default
+                setattr(record, spec.column, value)
                 continue
             bag = record.custom if spec.storage is Storage.CUSTOM_JSON else record.data
             if spec.type.is_empty(value):

@@ -340,3 +340,18 @@ def test_a_custom_required_field_with_a_default_is_filled(ctx):
     lead = records.create(ctx, "lead", data={"last_name": "Doe", "company": "Initech"})
     assert lead.custom == {"region": "amer"}
     assert lead.status == "new"
+
+
+def test_clearing_a_column_with_a_default_restores_the_default(ctx):
+    event = records.create(
+        ctx,
+        "event",
+        data={
+            "subject": "Demo",
+            "start_at": "2026-03-12T14:00:00Z",
+            "is_all_day": None,
+        },
+    )
+    assert event.is_all_day is False
+    campaign = records.create(ctx, "campaign", data={"name": "Launch", "status": None})
+    assert campaign.status == "planned"
