@@ -12,9 +12,9 @@ from accounts import access, errors
 from accounts import services as account_services
 from accounts.access import Action
 from accounts.models import Profile, PublicGroup, Role
-from crm import query, records
+from crm import query, records, sharing
 from crm.metadata import registry
-from crm.models import ObjectSharing, SharingRule
+from crm.models import SharingRule
 from crm.query import Query, visibility
 from tests.factories import UserFactory
 
@@ -46,11 +46,7 @@ def org(ctx, workspace):
 
 
 def _sharing(ctx, object_name: str, access_level: str) -> None:
-    ObjectSharing.objects.update_or_create(
-        workspace=ctx.workspace,
-        object_name=object_name,
-        defaults={"access": access_level},
-    )
+    sharing.set_default(ctx, object_name, access_level)
 
 
 def _names(ctx, object_name="opportunity", payload=None) -> list[str]:
@@ -120,9 +116,9 @@ def test_a_group_sharing_rule_opens_an_owners_records_to_another_group(ctx, org)
     readers = PublicGroup.objects.create(workspace=ctx.workspace, name="West")
     owners.members.add(org.ctx["bob"].user)
     readers.members.add(org.ctx["ann"].user)
-    rule = SharingRule.objects.create(
-        workspace=ctx.workspace,
-        object_name="opportunity",
+    rule = sharing.create_rule(
+        ctx,
+        "opportunity",
         name="East to West",
         owned_by_group=owners,
         shared_with_group=readers,
@@ -146,9 +142,9 @@ def test_a_group_sharing_rule_opens_an_owners_records_to_another_group(ctx, org)
 
 def test_a_role_sharing_rule_opens_records_to_a_role_and_those_below(ctx, org):
     _sharing(ctx, "opportunity", "private")
-    SharingRule.objects.create(
-        workspace=ctx.workspace,
-        object_name="opportunity",
+    sharing.create_rule(
+        ctx,
+        "opportunity",
         name="Managers to reps",
         owned_by_role=org.roles["manager"],
         shared_with_role=org.roles["rep"],
