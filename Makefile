@@ -24,7 +24,7 @@ migrate: install
 
 ## Serve HotCRM on http://$(HOST):$(PORT) with a demo workspace.
 run: migrate
-	$(BIN)/python manage.py seed_demo --if-empty --email $(DEMO_EMAIL) --password $(DEMO_PASSWORD)
+	$(BIN)/python manage.py seed_demo --if-empty --ops-admin --email $(DEMO_EMAIL) --password $(DEMO_PASSWORD)
 	@echo ""
 	@echo "  HotCRM is starting on http://$(HOST):$(PORT)/"
 	@echo "  Sign in as $(DEMO_EMAIL) with password $(DEMO_PASSWORD)"

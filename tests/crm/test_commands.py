@@ -479,3 +479,15 @@ def test_seed_demo_checks_the_team_password_even_when_the_owner_exists(owner):
     )
     assert Workspace.objects.count() == 0
     assert list(User.objects.all()) == [owner]
+
+
+def test_seed_demo_ops_admin_lets_the_login_into_the_django_admin(db, client):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_demo", "--records", "0", "--ops-admin", stdout=io.StringIO())
+    user = User.objects.get(email="demo@hotcrm.local")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+    client.force_login(user)
+    assert client.get("/admin/crm/opportunity/").status_code == 200

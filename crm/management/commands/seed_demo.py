@@ -1,9 +1,10 @@
 """``manage.py seed_demo [--records N] [--email E --password P]
-[--workspace NAME] [--if-empty] [--seed S]``"""
+[--workspace NAME] [--if-empty] [--ops-admin] [--seed S]``"""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts import errors
+from accounts import services as account_services
 from crm import demo
 
 
@@ -31,6 +32,11 @@ class Command(BaseCommand):
             "member of a workspace of that name.",
         )
         parser.add_argument(
+            "--ops-admin",
+            action="store_true",
+            help="Also let the login into the Django admin (staff and superuser).",
+        )
+        parser.add_argument(
             "--seed",
             type=int,
             default=demo.DEFAULT_SEED,
@@ -51,6 +57,8 @@ class Command(BaseCommand):
         except errors.ValidationFailed as exc:
             raise CommandError(exc.message) from None
         workspace = result.workspace
+        if options["ops_admin"]:
+            account_services.make_ops_admin(result.email)
         if result.created:
             self.stdout.write(f"Done in {result.seconds:.1f}s.")
         self.stdout.write(f"Workspace {workspace.name!r}, id {workspace.pk}")
