@@ -37,6 +37,7 @@ test: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py makemigrations --check --dry-run >/dev/null
+	test -x /usr/bin/chromium || scripts/install-browser
 	$(BIN)/pytest
 
 lint: install

@@ -23,7 +23,7 @@ from accounts.models import (
 )
 from api.models import IdempotencyKey
 from crm import admin as crm_admin
-from crm import records
+from crm import records, saved_views
 from crm.metadata import registry
 from crm.metadata import services as metadata_services
 from crm.models import (
@@ -128,6 +128,15 @@ def rows(ctx) -> dict:
         name="EMEA to the CEO",
         owned_by_group=group,
         shared_with_role=membership.role,
+    )
+    saved_views.save(
+        ctx,
+        registry.get(ctx, "account"),
+        name="Big ones",
+        is_shared=True,
+        filters=[["annual_revenue", ">", 1000000]],
+        columns=["name", "annual_revenue"],
+        sort="-annual_revenue",
     )
     credentials.issue_pat(ctx, name="Script")
     credentials.issue_api_key(ctx, name="Sync", scopes=["read:crm"])

@@ -34,6 +34,7 @@ for _model, _model_admin in (
     (crm_models.ValidationRule, metadata.ValidationRuleAdmin),
     (crm_models.ObjectSharing, metadata.ObjectSharingAdmin),
     (crm_models.SharingRule, metadata.SharingRuleAdmin),
+    (crm_models.SavedView, metadata.SavedViewAdmin),
     (crm_models.FieldChange, logs.FieldChangeAdmin),
     (crm_models.OutboxEvent, logs.OutboxEventAdmin),
     (crm_models.Association, logs.AssociationAdmin),

@@ -303,3 +303,13 @@ class SharingRuleAdmin(admin.ModelAdmin):
         "shared_with_group",
         "shared_with_role",
     )
+
+
+class SavedViewAdmin(admin.ModelAdmin):
+    """Users' saved list views (filters, columns, sort)."""
+
+    list_display = ("name", "object_name", "owner", "is_shared", "workspace")
+    list_filter = ("object_name", "is_shared", "workspace")
+    list_select_related = ("owner", "workspace")
+    search_fields = ("name",)
+    raw_id_fields = ("owner", "workspace")

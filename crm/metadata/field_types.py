@@ -13,6 +13,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
+from django import forms
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
@@ -89,6 +90,11 @@ class FieldType:
         """The DRF field that checks this field's JSON type in an API body."""
         return ApiValue(json_types=(str,), message="Enter text, as a JSON string.")
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        """The form field of the browser UI: shape and type conversion only
+        (the lifecycle cleans and checks the value)."""
+        return forms.CharField(**_form_options(spec))
+
 
 class TextType(FieldType):
     key = "text"
@@ -117,6 +123,12 @@ class TextType(FieldType):
         limit = spec.max_length or self.default_max_length
         return f"{spec.label} {n}"[-limit:]
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.CharField(
+            max_length=spec.max_length or self.default_max_length,
+            **_form_options(spec),
+        )
+
 
 class LongTextType(TextType):
     key = "long_text"
@@ -132,6 +144,14 @@ class LongTextType(TextType):
 
     def sample(self, spec: FieldSpec, n: int) -> str:
         return f"{spec.label} number {n}.\nA second line."
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.CharField(
+            widget=forms.Textarea(attrs={"rows": 3}),
+            max_length=spec.max_length or self.default_max_length,
+            strip=False,
+            **_form_options(spec),
+        )
 
 
 class EmailType(TextType):
@@ -149,6 +169,12 @@ class EmailType(TextType):
 
     def sample(self, spec: FieldSpec, n: int) -> str:
         return f"person{n}@example.com"
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.CharField(
+            widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+            **_form_options(spec),
+        )
 
 
 class PhoneType(TextType):
@@ -168,6 +194,11 @@ class PhoneType(TextType):
     def sample(self, spec: FieldSpec, n: int) -> str:
         return f"+1-555-{n % 10000:04d}"
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.CharField(
+            widget=forms.TextInput(attrs={"type": "tel"}), **_form_options(spec)
+        )
+
 
 class UrlType(TextType):
     key = "url"
@@ -186,6 +217,12 @@ class UrlType(TextType):
 
     def sample(self, spec: FieldSpec, n: int) -> str:
         return f"https://example{n}.com"
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        # Plain text: the lifecycle adds a missing https:// that a url input refuses.
+        return forms.CharField(
+            widget=forms.TextInput(attrs={"inputmode": "url"}), **_form_options(spec)
+        )
 
 
 class NumberType(FieldType):
@@ -241,6 +278,13 @@ class NumberType(FieldType):
             json_types=(int, float), message="Enter a number, as a JSON number."
         )
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        places = self.places(spec)
+        step = "1" if places == 0 else f"0.{'0' * (places - 1)}1"
+        return forms.DecimalField(
+            widget=forms.NumberInput(attrs={"step": step}), **_form_options(spec)
+        )
+
 
 class CurrencyType(NumberType):
     key = "currency"
@@ -262,6 +306,11 @@ class PercentType(NumberType):
 
     def sample(self, spec: FieldSpec, n: int) -> Decimal:
         return Decimal((n * 10) % 101)
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        field = super().form_field(spec)
+        field.widget.attrs.update(min="0", max="100")
+        return field
 
 
 class BooleanType(FieldType):
@@ -299,6 +348,10 @@ class BooleanType(FieldType):
 
     def api_field(self, spec: FieldSpec) -> serializers.Field:
         return ApiValue(json_types=(bool,), message="Enter true or false.")
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        # Unticked is False: a checkbox is never "required".
+        return forms.BooleanField(**{**_form_options(spec), "required": False})
 
 
 class DateType(FieldType):
@@ -339,6 +392,12 @@ class DateType(FieldType):
     def api_field(self, spec: FieldSpec) -> serializers.Field:
         return ApiValue(
             json_types=(str,), message="Enter a date as a YYYY-MM-DD string."
+        )
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.DateField(
+            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            **_form_options(spec),
         )
 
 
@@ -388,6 +447,15 @@ class DateTimeType(FieldType):
             "(2026-03-12T14:23:11Z).",
         )
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.DateTimeField(
+            widget=forms.DateTimeInput(
+                attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"
+            ),
+            input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+            **_form_options(spec),
+        )
+
 
 class PicklistType(FieldType):
     key = "picklist"
@@ -408,6 +476,12 @@ class PicklistType(FieldType):
 
     def sample(self, spec: FieldSpec, n: int) -> str:
         return spec.choices[n % len(spec.choices)].value
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.ChoiceField(
+            choices=[("", "—"), *((c.value, c.label) for c in spec.choices)],
+            **_form_options(spec),
+        )
 
 
 class MultiPicklistType(FieldType):
@@ -440,6 +514,13 @@ class MultiPicklistType(FieldType):
 
     def api_field(self, spec: FieldSpec) -> serializers.Field:
         return ApiValue(json_types=(list,), message="Send a list of the listed values.")
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.MultipleChoiceField(
+            choices=[(c.value, c.label) for c in spec.choices],
+            widget=forms.CheckboxSelectMultiple,
+            **_form_options(spec),
+        )
 
 
 class LookupType(FieldType):
@@ -483,6 +564,14 @@ class LookupType(FieldType):
             json_types=(str,), message="Enter the id of a record, as a JSON string."
         )
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        """The id of the chosen record; the page offers a typeahead on the
+        target object (``data-lookup``) that fills it."""
+        return forms.UUIDField(
+            widget=forms.HiddenInput(attrs={"data-lookup": spec.target or ""}),
+            **_form_options(spec),
+        )
+
 
 class UserType(LookupType):
     """A reference to a member of the workspace (owners, assignees)."""
@@ -491,6 +580,12 @@ class UserType(LookupType):
     label = "User"
     operators = EQUALITY | PEOPLE
 
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        """A choice of the workspace's members; the form fills ``choices``."""
+        return forms.TypedChoiceField(
+            coerce=UUID, empty_value=None, choices=[("", "—")], **_form_options(spec)
+        )
+
 
 class IdType(LookupType):
     """The record's own primary key (read-only)."""
@@ -498,6 +593,9 @@ class IdType(LookupType):
     key = "id"
     label = "Id"
     operators = EQUALITY | ORDERING
+
+    def form_field(self, spec: FieldSpec) -> forms.Field:
+        return forms.CharField(disabled=True, **_form_options(spec))
 
 
 TYPES: dict[str, FieldType] = {
@@ -528,6 +626,15 @@ CUSTOM_FIELD_TYPES = tuple(key for key in TYPES if key != "id")
 
 def get(key: str) -> FieldType:
     return TYPES[key]
+
+
+def _form_options(spec: FieldSpec) -> dict[str, Any]:
+    """What every form field takes from its spec."""
+    return {
+        "label": spec.label,
+        "required": spec.required,
+        "help_text": spec.help_text,
+    }
 
 
 # -- API values ---------------------------------------------------------------------

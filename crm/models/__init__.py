@@ -31,6 +31,7 @@ from crm.models.system import (
     FieldChange,
     OutboxEvent,
 )
+from crm.models.views import SavedView
 
 #: Built-in objects in navigation order; the registry derives their types.
 STANDARD_MODELS = (
@@ -82,6 +83,7 @@ __all__ = [
     "Product",
     "Quote",
     "QuoteLineItem",
+    "SavedView",
     "SharingRule",
     "Stage",
     "Task",

@@ -1,9 +1,11 @@
-"""Template context every screen shares: the workspace and its navigation."""
+"""Template context every screen shares: the workspace, its navigation drawn
+from the registry, and the workspaces the user may switch to."""
 
 from django.http import HttpRequest
 
 from accounts import access, errors
 from crm.metadata import registry
+from crm.query import members
 
 
 def shell(request: HttpRequest) -> dict:
@@ -13,4 +15,10 @@ def shell(request: HttpRequest) -> dict:
         ctx = access.context_for(request)
     except errors.DomainError:
         return {}
-    return {"workspace": ctx.workspace, "nav_objects": registry.all_types(ctx)}
+    return {
+        "workspace": ctx.workspace,
+        "ctx": ctx,
+        "nav_objects": [t for t in registry.all_types(ctx) if t.in_navigation],
+        # Lazy: the switcher's query runs only when the menu is rendered.
+        "user_workspaces": lambda: members.workspaces_of(request.user),
+    }

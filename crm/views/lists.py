@@ -1,0 +1,277 @@
+"""List views of any object: columns, sort, filters, saved views, cursor
+pages, bulk actions and CSV export. Every read goes through ``crm.query``,
+every write through ``crm.records``."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from uuid import UUID
+
+from django.contrib import messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseRedirect,
+    StreamingHttpResponse,
+)
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import access, errors
+from accounts.access import Action
+from crm import query, records
+from crm.metadata import registry
+from crm.query import members, parse, saved_views
+from crm.views import display, state
+
+PAGE_SIZE = 50
+EXPORT_PAGE = 1000
+BULK_MAX = 200
+#: A CSV cell starting with one of these is a formula to a spreadsheet.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def list_state(ctx, object_type, params) -> state.ListState:
+    view = None
+    if params.get("view"):
+        view = saved_views.get(ctx, object_type, params["view"])
+    return state.from_request(
+        object_type, params, view, display.default_columns(object_type)
+    )
+
+
+def payload(state_: state.ListState, cols, **extra) -> dict:
+    body = {
+        "filters": state_.filters,
+        "fields": display.query_fields(cols),
+        "sort": state_.sort or None,
+        "q": state_.q or None,
+    }
+    body.update(extra)
+    return body
+
+
+@require_GET
+def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
+    ctx = access.context_for(request)
+    object_type = registry.get(ctx, object_name)
+    list_ = list_state(ctx, object_type, request.GET)
+    cols = display.columns(ctx, object_type, list_.columns)
+    cursor = request.GET.get("cursor") or None
+    error, page, rows = None, None, []
+    try:
+        q = query.Query.from_json(
+            ctx,
+            object_type.api_name,
+            payload(list_, cols, limit=PAGE_SIZE, cursor=cursor),
+        )
+        page = query.page(ctx, q)
+        rows = display.rows(object_type, cols, page.rows, ctx.workspace.currency)
+    except errors.ValidationFailed as exc:
+        error = exc.message
+    template = "crm/record_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#rows" if cursor else "#results"
+    context = {
+        "object_type": object_type,
+        "object_name": object_type.api_name,
+        "state": list_,
+        "columns": cols,
+        "headers": [
+            {
+                "col": c,
+                "params": list_.sort_params(c.name),
+                "aria": list_.sorted_by(c.name),
+            }
+            for c in cols
+        ],
+        "rows": rows,
+        "table": display.table(
+            object_type, rows, can_edit=ctx.can(object_type.api_name, Action.EDIT)
+        ),
+        "name_field": object_type.name_field,
+        "page": page,
+        "error": error,
+        "next_params": list_.params(cursor=page.next_cursor)
+        if page and page.has_more
+        else "",
+        "filter_rows": state.filter_rows(object_type, list_.filters),
+        "filter_fields": [s for s in object_type.fields.values() if s.type.key != "id"],
+        "choosable": _column_choices(object_type, list_.columns),
+        "saved_views": saved_views.usable(ctx, object_type),
+        "members": lambda: members.members(ctx),
+        "can_create": ctx.can(object_type.api_name, Action.CREATE),
+        "can_edit": ctx.can(object_type.api_name, Action.EDIT),
+        "can_delete": ctx.can(object_type.api_name, Action.DELETE),
+        "bulk_fields": [
+            s
+            for s in object_type.writable_fields
+            if s.name != "owner" and s.type.key != "multi_picklist"
+        ],
+    }
+    return render(request, template, context, status=422 if error else 200)
+
+
+def _column_choices(object_type, chosen: list[str]) -> list[tuple[object, bool]]:
+    """Every field, the chosen ones first in their order: (spec, is_chosen)."""
+    specs = display.choosable(object_type)
+    by_name = {s.name: s for s in specs}
+    picked = [by_name[n] for n in chosen if n in by_name]
+    rest = [s for s in specs if s.name not in chosen]
+    return [(s, True) for s in picked] + [(s, False) for s in rest]
+
+
+@require_GET
+def filter_row(request: HttpRequest, object_name: str) -> HttpResponse:
+    """One row of the filter builder, for the field and operator chosen."""
+    ctx = access.context_for(request)
+    object_type = registry.get(ctx, object_name)
+    try:
+        index = min(int(request.GET.get("i", "0")), state.MAX_FILTERS - 1)
+    except ValueError:
+        index = 0
+    spec = object_type.find_field(request.GET.get(f"f{index}", ""))
+    op = request.GET.get(f"o{index}", "")
+    if spec is not None and op not in dict(state.operators_for(spec)):
+        op = state.operators_for(spec)[0][0]
+    row = state.FilterRow(index, spec, op, request.GET.getlist(f"v{index}"))
+    return render(
+        request,
+        "components/filter_builder.html#filter-row",
+        {
+            "row": row,
+            "object_type": object_type,
+            "filter_fields": [
+                s for s in object_type.fields.values() if s.type.key != "id"
+            ],
+            "members": lambda: members.members(ctx),
+        },
+    )
+
+
+def _csv_safe(value: object) -> object:
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
+def _csv_value(col: display.Column, row: dict, currency: str) -> object:
+    value = row.get(col.name)
+    if value is None:
+        return ""
+    if col.is_numeric or col.spec.type.key in ("date", "datetime"):
+        return value
+    label = row.get(col.name_path) if col.name_path else None
+    return display.text(col.spec, value, label=label, currency=currency)
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+def record_export(request: HttpRequest, object_name: str) -> StreamingHttpResponse:
+    """The current view (filters, sort, columns) as CSV, up to 10,000 rows,
+    read a page at a time. Text that a spreadsheet would run as a formula is
+    prefixed with an apostrophe."""
+    ctx = access.context_for(request)
+    object_type = registry.get(ctx, object_name)
+    list_ = list_state(ctx, object_type, request.GET)
+    cols = display.columns(ctx, object_type, list_.columns)
+    body = payload(list_, cols, limit=EXPORT_PAGE)
+    first = query.Query.from_json(
+        ctx, object_type.api_name, body, max_limit=parse.HARD_LIMIT
+    )
+    currency = ctx.workspace.currency
+
+    def lines() -> Iterator[str]:
+        writer = csv.writer(_Echo())
+        yield writer.writerow(["id", *(c.label for c in cols)])
+        q, sent = first, 0
+        while True:
+            page = query.page(ctx, q)
+            for row in page.rows:
+                values = [_csv_value(c, row, currency) for c in cols]
+                yield writer.writerow([row["id"], *map(_csv_safe, values)])
+            sent += len(page.rows)
+            if not page.has_more or sent >= parse.HARD_LIMIT:
+                return
+            q = q.replace(cursor=page.next_cursor)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{object_type.plural}.csv"'
+    return response
+
+
+def _ids(request: HttpRequest) -> list[UUID]:
+    found = []
+    for raw in request.POST.getlist("ids")[:BULK_MAX]:
+        try:
+            found.append(UUID(raw))
+        except ValueError:
+            continue
+    return found
+
+
+def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        target = fallback
+    return HttpResponseRedirect(target)
+
+
+@require_POST
+def record_bulk(request: HttpRequest, object_name: str) -> HttpResponse:
+    """Delete, change the owner of, or set one field on the selected records
+    (at most 200). Each record is its own lifecycle call: one refusal leaves
+    the others done, and is reported."""
+    ctx = access.context_for(request)
+    object_type = registry.get(ctx, object_name)
+    action = request.POST.get("action", "")
+    ids = _ids(request)
+    fallback = reverse("crm:record_list", args=[object_type.api_name])
+    if not ids:
+        messages.info(request, "Select some records first.")
+        return back_to(request, fallback)
+    if action == "delete":
+        access.require(ctx, object_type, Action.DELETE)
+
+        def apply(pk):
+            return records.delete(ctx, object_type.api_name, pk)
+
+        done_word = "moved to the recycle bin"
+    elif action in ("owner", "edit"):
+        access.require(ctx, object_type, Action.EDIT)
+        name = "owner" if action == "owner" else request.POST.get("field", "")
+        spec = object_type.field(name)
+        raw = request.POST.getlist("value")
+        value = raw if spec.type.key == "multi_picklist" else (raw or [""])[0]
+        data = {spec.name: value}
+
+        def apply(pk):
+            return records.update(ctx, object_type.api_name, pk, data=data)
+
+        done_word = "updated"
+    else:
+        raise errors.ValidationFailed("Choose what to do with the selected records.")
+    done, refused = 0, []
+    for pk in ids:
+        try:
+            apply(pk)
+            done += 1
+        except errors.DomainError as exc:
+            refused.append(exc.message)
+    label = object_type.label if done == 1 else object_type.label_plural
+    if done:
+        messages.success(request, f"{done} {label.lower()} {done_word}.")
+    if refused:
+        first = refused[0]
+        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
+        messages.error(request, f"{len(refused)} refused: {first}{more}")
+    return back_to(request, fallback)

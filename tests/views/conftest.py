@@ -1,0 +1,77 @@
+"""Fixtures for the browser UI's view tests: signed-in clients per profile,
+and a few records made through the lifecycle."""
+
+from __future__ import annotations
+
+import pytest
+
+from crm import records
+from crm.metadata import services as metadata
+
+
+@pytest.fixture
+def admin_client(client, owner, ctx):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def rep_client(client, member, member_ctx):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def viewer_client(client, read_only_ctx):
+    client.force_login(read_only_ctx.user)
+    return client
+
+
+@pytest.fixture
+def acme(ctx):
+    return records.create(ctx, "account", data={"name": "Acme Corp"})
+
+
+@pytest.fixture
+def deals(ctx, acme):
+    """Three open deals of Acme and one won, owned by the admin."""
+    made = {}
+    for name, amount, stage in (
+        ("Alpha", 1000, "prospecting"),
+        ("Bravo", 5000, "proposal"),
+        ("Charlie", 250, "proposal"),
+        ("Delta", 9000, "closed_won"),
+    ):
+        made[name] = records.create(
+            ctx,
+            "opportunity",
+            data={
+                "name": name,
+                "amount": amount,
+                "stage": stage,
+                "close_date": "2026-06-30",
+                "account": acme.pk,
+            },
+        )
+    return made
+
+
+@pytest.fixture
+def project(ctx):
+    """A custom object with a text, number, picklist and lookup field."""
+    metadata.create_object(ctx, api_name="project", label="Project")
+    metadata.create_field(
+        ctx, "project", name="budget", label="Budget", type="currency"
+    )
+    metadata.create_field(
+        ctx,
+        "project",
+        name="phase",
+        label="Phase",
+        type="picklist",
+        choices=["Plan", "Build", "Run"],
+    )
+    metadata.create_field(
+        ctx, "project", name="client", label="Client", type="lookup", target="account"
+    )
+    return "project"
