@@ -89,18 +89,8 @@ def system_context(
     return Context(workspace=workspace, user=user, is_admin=True, is_member=is_member)
 
 
-def context_for_user(user: User, workspace: Workspace) -> Context:
-    """The context of ``user`` in ``workspace``; NotFound when not a member.
-
-    Two queries: the membership with its profile, then the profile's grants.
-    """
-    membership = (
-        Membership.objects.select_related("profile", "workspace")
-        .filter(user=user, workspace=workspace, is_active=True, user__is_active=True)
-        .first()
-    )
-    if membership is None or not membership.workspace.is_active:
-        raise errors.NotFound("No such workspace.")
+def _context(user: User, membership: Membership) -> Context:
+    """The context of an active membership (one query for a non-admin's grants)."""
     profile = membership.profile
     grants: dict[str, frozenset[Action]] = {}
     if not profile.is_admin:
@@ -117,6 +107,23 @@ def context_for_user(user: User, workspace: Workspace) -> Context:
     )
 
 
+def _active_memberships(user: User):
+    return Membership.objects.select_related("profile", "workspace").filter(
+        user=user, is_active=True, user__is_active=True, workspace__is_active=True
+    )
+
+
+def context_for_user(user: User, workspace: Workspace) -> Context:
+    """The context of ``user`` in ``workspace``; NotFound when not a member.
+
+    Two queries: the membership with its profile, then the profile's grants.
+    """
+    membership = _active_memberships(user).filter(workspace=workspace).first()
+    if membership is None:
+        raise errors.NotFound("No such workspace.")
+    return _context(user, membership)
+
+
 WORKSPACE_SESSION_KEY = "workspace_id"
 
 
@@ -125,6 +132,8 @@ def context_for(request: HttpRequest) -> Context:
 
     The workspace comes from the session; without one, the user's first
     membership is chosen. Raises NotFound when the user has no workspace.
+    Memoised on the request; the session is written only when the choice
+    changes.
     """
     user = request.user
     if not user.is_authenticated:
@@ -132,16 +141,15 @@ def context_for(request: HttpRequest) -> Context:
     cached = getattr(request, "_hotcrm_context", None)
     if cached is not None:
         return cached
-    memberships = Membership.objects.filter(
-        user=user, is_active=True, workspace__is_active=True
-    ).select_related("workspace")
+    memberships = _active_memberships(user)
     chosen = request.session.get(WORKSPACE_SESSION_KEY)
     membership = (chosen and memberships.filter(workspace_id=chosen).first()) or (
         memberships.order_by("joined_at").first()
     )
     if membership is None:
         raise errors.NotFound("You are not a member of any workspace.")
-    request.session[WORKSPACE_SESSION_KEY] = str(membership.workspace_id)
-    ctx = context_for_user(user, membership.workspace)
+    if chosen != str(membership.workspace_id):
+        request.session[WORKSPACE_SESSION_KEY] = str(membership.workspace_id)
+    ctx = _context(user, membership)
     request._hotcrm_context = ctx
     return ctx

@@ -13,9 +13,10 @@ from uuid import uuid4
 from django.db import transaction
 
 from accounts import errors
-from accounts.access import Context
+from accounts import services as account_services
+from accounts.access import Action, Context
 from accounts.errors import FieldError
-from accounts.models import Workspace
+from accounts.models import Profile, Workspace
 from crm.metadata import field_types, registry
 from crm.metadata.types import Choice, FieldSpec, OnDelete, normalize
 from crm.models import (
@@ -124,6 +125,17 @@ RESERVED_NAMES = frozenset(
 )
 
 
+def _stock_rights(workspace: Workspace):
+    """(profile, actions) for the stock profiles a workspace still has."""
+    everything = {Action.READ, Action.CREATE, Action.EDIT, Action.DELETE}
+    wanted = {
+        account_services.STANDARD_PROFILE: everything,
+        account_services.READ_ONLY_PROFILE: {Action.READ},
+    }
+    for profile in Profile.objects.filter(workspace=workspace, name__in=wanted):
+        yield profile, wanted[profile.name]
+
+
 def _taken_names(ctx: Context) -> set[str]:
     taken = set(registry.standard_names()) | RESERVED_NAMES
     for t in registry.for_workspace(ctx.workspace).types:
@@ -188,6 +200,10 @@ def create_object(
         type="text",
         required=True,
     )
+    # The stock profiles see a new object at once, as its creator does;
+    # profiles an admin made stay as they were set.
+    for profile, actions in _stock_rights(ctx.workspace):
+        account_services.grant(profile, [api_name], actions)
     touch(ctx.workspace)
     return definition
 

@@ -141,9 +141,27 @@ def test_another_workspace_does_not_see_a_custom_field(ctx, other_ctx):
     assert "tier" not in registry.get(other_ctx, "account").fields
 
 
+def test_a_new_custom_object_is_granted_to_the_stock_profiles(
+    ctx, member_ctx, read_only_ctx
+):
+    from accounts import access
+
+    metadata.create_object(ctx, api_name="project", label="Project")
+    member = access.context_for_user(member_ctx.user, ctx.workspace)
+    viewer = access.context_for_user(read_only_ctx.user, ctx.workspace)
+    assert member.can("project", access.Action.DELETE)
+    assert viewer.can("project", access.Action.READ)
+    assert not viewer.can("project", access.Action.CREATE)
+
+
 def test_an_object_the_profile_cannot_read_is_not_found(ctx, member_ctx):
+    from accounts import access
+    from accounts.models import ObjectPermission
+
     metadata.create_object(ctx, api_name="secret_thing", label="Secret thing")
+    ObjectPermission.objects.filter(object_name="secret_thing").update(can_read=False)
+    member = access.context_for_user(member_ctx.user, ctx.workspace)
     assert registry.get(ctx, "secret_thing")
     with pytest.raises(errors.NotFound):
-        registry.get(member_ctx, "secret_thing")
-    assert "secret_thing" not in [t.api_name for t in registry.all_types(member_ctx)]
+        registry.get(member, "secret_thing")
+    assert "secret_thing" not in [t.api_name for t in registry.all_types(member)]

@@ -46,9 +46,11 @@ def test_the_navigation_lists_the_objects_the_user_may_read(client, ctx, owner):
 def test_a_member_does_not_see_objects_their_profile_does_not_grant(
     client, ctx, member
 ):
+    from accounts.models import ObjectPermission
     from crm.metadata import services as metadata
 
     metadata.create_object(ctx, api_name="project", label="Project")
+    ObjectPermission.objects.filter(object_name="project").delete()
     client.force_login(member)
     page = client.get(reverse("crm:home")).content.decode()
     assert "/o/project/" not in page
