@@ -1,11 +1,13 @@
-"""Everything under /api/: v1, the OpenAPI schema and its explorer, and a 404
-in the envelope for any other path."""
+"""Everything under /api/: v1 (with or without a trailing slash), the OpenAPI
+schema and its explorer, and a 404 in the envelope for any other path."""
 
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
+from api.common import slashes
 from api.common.views import UnknownEndpoint
+from api.v1 import urls as v1
 
 app_name = "api"
 
@@ -33,7 +35,7 @@ class ExplorerView(SpectacularSwaggerView):
 
 
 urlpatterns = [
-    path("v1/", include(("api.v1.urls", "v1"))),
+    path("v1/", include((slashes.tolerant(v1.urlpatterns), "v1"))),
     re_path(r"^schema/?$", SchemaView.as_view(), name="schema"),
     re_path(
         r"^explorer/?$", ExplorerView.as_view(url_name="api:schema"), name="explorer"

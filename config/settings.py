@@ -164,25 +164,116 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+# A task unacknowledged this long is handed to another worker. Every task's
+# time limit is far below it, and no task is sent with a countdown or eta (the
+# webhook retry schedule lives in the database).
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": 5,
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+# With acks_late, a worker that loses the broker stops its running tasks, which
+# are then redelivered (Celery 6 makes this the default).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_QUEUE", "celery")
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# ``expires`` is Celery's own option; django-celery-beat's DatabaseScheduler
+# drops it and reads ``expire_seconds`` instead, so entries carry both.
 CELERY_BEAT_SCHEDULE = {
+    "webhooks.dispatch": {
+        "task": "webhooks.dispatch",
+        "schedule": 30.0,
+        "kwargs": {"sweep": True},
+        "options": {"expires": 25, "expire_seconds": 25},
+    },
+    "webhooks.sweep": {
+        "task": "webhooks.sweep",
+        "schedule": 30.0,
+        "options": {"expires": 25, "expire_seconds": 25},
+    },
+    "webhooks.check_failing": {
+        "task": "webhooks.check_failing",
+        "schedule": 3600.0,
+        "options": {"expires": 3000, "expire_seconds": 3000},
+    },
+    "webhooks.purge": {
+        "task": "webhooks.purge",
+        "schedule": 86400.0,
+        "options": {"expires": 82800, "expire_seconds": 82800},
+    },
     "crm.purge_recycle_bin": {
         "task": "crm.purge_recycle_bin",
         "schedule": 3600.0,
-        "options": {"expires": 3000},
+        "options": {"expires": 3000, "expire_seconds": 3000},
     },
     "api.purge_idempotency_keys": {
         "task": "api.purge_idempotency_keys",
         "schedule": 3600.0,
-        "options": {"expires": 3000},
+        "options": {"expires": 3000, "expire_seconds": 3000},
     },
 }
 
 # Records stay in the recycle bin this many days before the purge task removes them.
 RECYCLE_BIN_RETENTION_DAYS = int(os.environ.get("RECYCLE_BIN_RETENTION_DAYS", "30"))
+
+# -- webhooks and the event stream (webhooks/) ---------------------------------------
+
+#: Hosts a webhook may call although they resolve to private or loopback
+#: addresses (comma-separated; e.g. an internal receiver, or tests).
+WEBHOOK_ALLOWED_HOSTS = _list("WEBHOOK_ALLOWED_HOSTS")
+#: Attempts per delivery; retries wait base * factor^(n-1) seconds (±20 %),
+#: capped: 30 s, 1.5 min, 4.5 min, … — ten attempts span about three days.
+WEBHOOK_MAX_ATTEMPTS = int(os.environ.get("WEBHOOK_MAX_ATTEMPTS", "10"))
+WEBHOOK_RETRY_BASE_SECONDS = float(os.environ.get("WEBHOOK_RETRY_BASE_SECONDS", "30"))
+WEBHOOK_RETRY_FACTOR = float(os.environ.get("WEBHOOK_RETRY_FACTOR", "3"))
+WEBHOOK_RETRY_MAX_SECONDS = float(
+    os.environ.get("WEBHOOK_RETRY_MAX_SECONDS", str(48 * 3600))
+)
+#: A subscription whose deliveries all fail this long is disabled.
+WEBHOOK_DISABLE_AFTER_DAYS = float(os.environ.get("WEBHOOK_DISABLE_AFTER_DAYS", "5"))
+#: After a rotation the old secret keeps signing this long (default a day).
+WEBHOOK_SECRET_OVERLAP_SECONDS = int(
+    os.environ.get("WEBHOOK_SECRET_OVERLAP_SECONDS", str(24 * 3600))
+)
+#: Deliveries one send task claims, and how many it posts at once.
+WEBHOOK_BATCH_SIZE = int(os.environ.get("WEBHOOK_BATCH_SIZE", "100"))
+WEBHOOK_CONCURRENCY = int(os.environ.get("WEBHOOK_CONCURRENCY", "16"))
+WEBHOOK_SWEEP_MAX_TASKS = int(os.environ.get("WEBHOOK_SWEEP_MAX_TASKS", "50"))
+#: How long a transaction may hold an event before committing it and still be
+#: dispatched (the watermark stays this far behind).
+WEBHOOK_DISPATCH_GRACE_SECONDS = int(
+    os.environ.get("WEBHOOK_DISPATCH_GRACE_SECONDS", "300")
+)
+WEBHOOK_DELIVERY_RETENTION_DAYS = int(
+    os.environ.get("WEBHOOK_DELIVERY_RETENTION_DAYS", "30")
+)
+#: How far back the event stream reaches.
+WEBHOOK_EVENT_RETENTION_DAYS = int(os.environ.get("WEBHOOK_EVENT_RETENTION_DAYS", "7"))
+#: Long-poll (?wait=) and server-sent-event connections hold a worker under
+#: WSGI; these cap them (a client reconnects with its cursor).
+EVENT_STREAM_MAX_WAIT_SECONDS = int(
+    os.environ.get("EVENT_STREAM_MAX_WAIT_SECONDS", "25")
+)
+EVENT_STREAM_SSE_SECONDS = int(os.environ.get("EVENT_STREAM_SSE_SECONDS", "55"))
+EVENT_STREAM_POLL_SECONDS = float(os.environ.get("EVENT_STREAM_POLL_SECONDS", "1"))
+
+# Mail (a disabled webhook's owner is told why). Without EMAIL_HOST, mail is
+# written to the console.
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "587"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = _flag("EMAIL_USE_TLS", True)
+DEFAULT_FROM_EMAIL = os.environ.get(
+    "DEFAULT_FROM_EMAIL", "HotCRM <noreply@hotcrm.local>"
+)
 
 # -- the REST API (api/) -------------------------------------------------------------
 
@@ -273,7 +364,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"faker": {"level": "WARNING"}},
+    "loggers": {
+        "faker": {"level": "WARNING"},
+        # One line per webhook request is too many; deliveries keep the log.
+        "httpx": {"level": "WARNING"},
+    },
 }
 
 if not DEBUG:

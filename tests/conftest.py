@@ -86,3 +86,18 @@ def read_only_ctx(workspace):
     user = UserFactory(email="viewer@example.com", name="Vic Viewer")
     services.add_member(workspace, user, profile_name=services.READ_ONLY_PROFILE)
     return access.context_for_user(user, workspace)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_in_process():
+    """Celery tasks run in-process in every test, with a broker configured or
+    not, so no test depends on a worker or leaves messages in Redis. The
+    webhook worker tests (tests/webhooks/test_worker.py) route to the real
+    worker they start."""
+    from celery import current_app
+
+    conf = current_app.conf
+    saved = conf.task_always_eager
+    conf.task_always_eager = True
+    yield
+    conf.task_always_eager = saved

@@ -45,6 +45,9 @@ from crm.models import (
 )
 from tests.conftest import PASSWORD
 from tests.records import STANDARD_OBJECTS, sample_data
+from webhooks import dispatch as webhook_dispatch
+from webhooks import services as webhook_services
+from webhooks.models import Delivery, DispatchCursor, PublishedEvent, Subscription
 
 FIRST_PARTY_APPS = ("accounts", "crm", "api", "webhooks", "ai")
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -95,6 +98,9 @@ def _one_of_each(ctx) -> dict:
 def rows(ctx) -> dict:
     """A real row of every first-party model, keyed by model (others are found
     by ``first()``). A new model needs a row here for the page test to pass."""
+    subscription, _ = webhook_services.create(
+        ctx, name="Sync", object_name="account", url="https://93.184.215.14/hook"
+    )
     made = _one_of_each(ctx)
     definition = metadata_services.create_object(
         ctx, api_name="vehicle", label="Vehicle"
@@ -159,6 +165,7 @@ def rows(ctx) -> dict:
         created_at=timezone.now(),
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
+    webhook_dispatch.run()
     by_model = {type(record): record for record in made.values()}
     by_model.update(
         {
@@ -179,6 +186,10 @@ def rows(ctx) -> dict:
             SharingRule: sharing_rule,
             Workspace: ctx.workspace,
             User: ctx.user,
+            Subscription: subscription,
+            Delivery: Delivery.objects.first(),
+            DispatchCursor: DispatchCursor.objects.get(),
+            PublishedEvent: PublishedEvent.objects.first(),
         }
     )
     return by_model

@@ -12,7 +12,7 @@ from rest_framework.parsers import BaseParser
 from api.common import errors
 
 
-def _has_nul(value: Any) -> bool:
+def has_nul(value: Any) -> bool:
     stack = [value]
     while stack:
         item = stack.pop()
@@ -29,9 +29,10 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
-def read_body(stream, meta) -> bytes:
-    """At most ``API_MAX_BODY_BYTES`` of the body; PayloadTooLarge beyond."""
-    limit = settings.API_MAX_BODY_BYTES
+def read_body(stream, meta, limit: int | None = None) -> bytes:
+    """At most ``limit`` (default ``API_MAX_BODY_BYTES``) bytes of the body;
+    PayloadTooLarge beyond."""
+    limit = limit or settings.API_MAX_BODY_BYTES
     try:
         declared = int(meta.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -45,18 +46,23 @@ def read_body(stream, meta) -> bytes:
 
 
 class OrjsonParser(BaseParser):
+    """JSON bodies. A view may raise the size cap with ``max_body_bytes``
+    (bulk loads); every other view has ``API_MAX_BODY_BYTES``."""
+
     media_type = "application/json"
 
     def parse(self, stream, media_type=None, parser_context=None):
-        request = (parser_context or {}).get("request")
+        context = parser_context or {}
+        request = context.get("request")
         meta = request.META if request is not None else {}
-        body = read_body(stream, meta)
+        limit = getattr(context.get("view"), "max_body_bytes", None)
+        body = read_body(stream, meta, limit)
         if not body.strip():
             return {}
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as exc:
             raise ParseError(f"The body is not valid JSON: {exc}.") from None
-        if _has_nul(data):
+        if has_nul(data):
             raise ParseError("The body may not contain NUL characters (\\u0000).")
         return data

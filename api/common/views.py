@@ -64,6 +64,16 @@ def deprecated(
     return mark
 
 
+def _refuse_nul(request) -> None:
+    """PostgreSQL text cannot hold NUL: refuse it in the query string at the
+    door, as the body parser does in bodies, rather than deep in a query."""
+    for key, values in request.GET.lists():
+        if "\x00" in key or any("\x00" in value for value in values):
+            raise exceptions.ParseError(
+                "The query string may not contain NUL characters (%00)."
+            )
+
+
 class ApiView(APIView):
     """One endpoint of the HotCRM API. ``self.ctx`` is the caller's Context."""
 
@@ -114,6 +124,7 @@ class ApiView(APIView):
             self.rate_window = self._count(request)
         if self.rate_window.exceeded:
             raise exceptions.Throttled(wait=self.rate_window.retry_after())
+        _refuse_nul(request)
         self.check_permissions(request)
         auth = request.auth
         if (

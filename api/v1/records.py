@@ -1,24 +1,42 @@
-"""``/api/v1/{objects}`` and ``/api/v1/{objects}/{id}``: one record of any
-object, standard or custom, through ``crm.records``."""
+"""``/api/v1/{objects}`` and ``/api/v1/{objects}/{id}``: records of any
+object, standard or custom. Reads go through ``crm.query``, writes through
+``crm.records``.
+
+One record carries an ``ETag`` (its version); ``If-Match`` makes PATCH, PUT
+and DELETE conditional (412 ``precondition_failed`` when the record changed),
+and ``If-None-Match`` makes GET answer 304 when it did not.
+"""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from api.common.views import ApiView
-from api.v1 import ids, reads, schema
+from api.v1 import ids, lists, reads, schema, versions
 from api.v1.serializers import serializer_for
 from crm import records
 from crm.metadata import registry
 
-_FIELDS = OpenApiParameter(
-    "fields", str, description="Comma-separated field names to return."
-)
+
+def _written(serializer, record, status: int = 200, **headers) -> Response:
+    version = records.version(record.updated_at)
+    headers["ETag"] = versions.etag(version)
+    return Response(serializer.render(record), status=status, headers=headers)
 
 
 class RecordCollection(ApiView):
-    """Create a record. Listing joins with crm.query (``GET``, TODO(#3))."""
+    """List records (cursor or offset pages) or create one."""
+
+    @extend_schema(
+        operation_id="record_list",
+        responses={200: schema.PAGE, **schema.ERRORS},
+        parameters=[schema.OBJECTS, *schema.LIST_PARAMETERS],
+    )
+    def get(self, request, objects: str) -> Response:
+        ctx = self.ctx
+        found = lists.list_query(ctx, objects, request.query_params)
+        return Response(lists.page_body(ctx, found))
 
     @extend_schema(
         operation_id="record_create",
@@ -32,9 +50,8 @@ class RecordCollection(ApiView):
         serializer = serializer_for(ctx, object_type)
         data = serializer.parse(request.data)
         record = records.create(ctx, object_type.api_name, data=data)
-        body = serializer.render(record)
-        location = f"/api/v1/{object_type.plural}/{body['id']}"
-        return Response(body, status=201, headers={"Location": location})
+        location = f"/api/v1/{object_type.plural}/{object_type.public_id(record.pk)}"
+        return _written(serializer, record, 201, Location=location)
 
 
 class RecordDetail(ApiView):
@@ -47,51 +64,72 @@ class RecordDetail(ApiView):
 
     @extend_schema(
         operation_id="record_get",
-        responses={200: schema.RECORD, **schema.ERRORS},
-        parameters=[schema.OBJECTS, schema.RECORD_ID, _FIELDS],
+        responses={200: schema.RECORD, 304: None, **schema.ERRORS},
+        parameters=[
+            schema.OBJECTS,
+            schema.RECORD_ID,
+            schema.FIELDS,
+            schema.IF_NONE_MATCH,
+        ],
     )
     def get(self, request, objects: str, record_id: str) -> Response:
         ctx, object_type, pk = self._resolve(objects, record_id)
-        serializer = serializer_for(ctx, object_type)
-        fields = serializer.fields(request.query_params.get("fields"))
-        record = reads.get(ctx, object_type, pk)
-        return Response(serializer.render(record, fields))
+        fields = request.query_params.get("fields")
+        body, version = reads.get(ctx, object_type, pk, fields)
+        unchanged = versions.not_modified(request, version)
+        if unchanged is not None:
+            return unchanged
+        return Response(body, headers={"ETag": versions.etag(version)})
 
     @extend_schema(
         operation_id="record_update",
         request={"application/json": schema.RECORD_IN},
-        responses={200: schema.RECORD, **schema.ERRORS},
-        parameters=[schema.OBJECTS, schema.RECORD_ID],
+        responses={200: schema.RECORD, **schema.WRITE_ERRORS},
+        parameters=[schema.OBJECTS, schema.RECORD_ID, schema.IF_MATCH],
     )
     def patch(self, request, objects: str, record_id: str) -> Response:
         ctx, object_type, pk = self._resolve(objects, record_id)
         serializer = serializer_for(ctx, object_type)
         data = serializer.parse(request.data)
-        record = records.update(ctx, object_type.api_name, pk, data=data)
-        return Response(serializer.render(record))
+        record = records.update(
+            ctx,
+            object_type.api_name,
+            pk,
+            data=data,
+            expected_version=versions.expected(request),
+        )
+        return _written(serializer, record)
 
     @extend_schema(
         operation_id="record_replace",
         request={"application/json": schema.RECORD_IN},
-        responses={200: schema.RECORD, **schema.ERRORS},
-        parameters=[schema.OBJECTS, schema.RECORD_ID],
+        responses={200: schema.RECORD, **schema.WRITE_ERRORS},
+        parameters=[schema.OBJECTS, schema.RECORD_ID, schema.IF_MATCH],
     )
     def put(self, request, objects: str, record_id: str) -> Response:
         ctx, object_type, pk = self._resolve(objects, record_id)
         serializer = serializer_for(ctx, object_type)
         data = serializer.parse(request.data)
-        record = records.replace(ctx, object_type.api_name, pk, data=data)
-        return Response(serializer.render(record))
+        record = records.replace(
+            ctx,
+            object_type.api_name,
+            pk,
+            data=data,
+            expected_version=versions.expected(request),
+        )
+        return _written(serializer, record)
 
     @extend_schema(
         operation_id="record_delete",
         request=None,
-        responses={200: schema.SUCCESS, **schema.ERRORS},
-        parameters=[schema.OBJECTS, schema.RECORD_ID],
+        responses={200: schema.SUCCESS, **schema.WRITE_ERRORS},
+        parameters=[schema.OBJECTS, schema.RECORD_ID, schema.IF_MATCH],
     )
     def delete(self, request, objects: str, record_id: str) -> Response:
         ctx, object_type, pk = self._resolve(objects, record_id)
-        records.delete(ctx, object_type.api_name, pk)
+        records.delete(
+            ctx, object_type.api_name, pk, expected_version=versions.expected(request)
+        )
         return Response({"success": True, "message": "Record deleted successfully"})
 
 
@@ -110,5 +148,5 @@ class RecordRestore(ApiView):
         object_type = registry.get(ctx, objects)
         pk = ids.parse(object_type, record_id)
         records.restore(ctx, reads.deletion_of(ctx, object_type, pk))
-        record = reads.get(ctx, object_type, pk)
-        return Response(serializer_for(ctx, object_type).render(record))
+        body, version = reads.get(ctx, object_type, pk, None)
+        return Response(body, headers={"ETag": versions.etag(version)})

@@ -6,8 +6,10 @@ In: keys in any accepted spelling (``AnnualRevenue`` ≡ ``annual_revenue``,
 required fields and rules stay with ``crm.records``.
 
 Out: ``id`` prefixed, every field by its name, lookups as ``<name>_id`` holding
-the target's prefixed id. One serializer per (workspace, metadata version,
-object) is built and cached.
+the target's prefixed id — from a model instance (``render``, after a write) or
+from crm.query rows (``plan``, see ``api.v1.rows``). One serializer per
+(workspace, metadata version, object) is built and cached, and with it one
+row plan per field selection.
 """
 
 from __future__ import annotations
@@ -22,11 +24,13 @@ from rest_framework import serializers
 from accounts import errors
 from accounts.access import Context
 from accounts.errors import FieldError
-from api.v1 import ids
+from api.v1 import ids, rows
 from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType
+from crm.query import Query
 
 _CACHE_SIZE = 2048
+_PLANS_PER_SERIALIZER = 256
 
 
 class RecordSerializer:
@@ -34,6 +38,8 @@ class RecordSerializer:
 
     def __init__(self, object_type: ObjectType, prefixes: Mapping[str, str]) -> None:
         self.object_type = object_type
+        self.prefixes = prefixes
+        self._plans: dict[tuple, rows.Plan] = {}
         self._inputs = {
             spec.name: spec.type.api_field(spec) for spec in object_type.writable_fields
         }
@@ -77,40 +83,46 @@ class RecordSerializer:
             raise errors.ValidationFailed.from_errors(problems)
         return values
 
-    def fields(self, raw: str | None) -> tuple[str, ...] | None:
-        """The output keys ``?fields=Name,Industry`` asks for (None: all)."""
-        if raw is None or not raw.strip():
-            return None
-        wanted = []
-        for part in raw.split(","):
-            name = part.strip()
-            if not name:
-                continue
-            if "." in name:
-                # TODO(#3): dot paths (account.name) come with crm.query's get.
-                raise errors.ValidationFailed(
-                    f"Related fields ('{name[:80]}') are not available here yet.",
-                    field="fields",
-                )
-            spec = self.object_type.find_field(name)
-            if spec is None:
-                raise errors.ValidationFailed(
-                    f"{self.object_type.label} has no field '{name[:80]}'.",
-                    field="fields",
-                )
-            wanted.append(f"{spec.name}_id" if spec.is_lookup else spec.name)
-        return tuple(wanted)
-
     # -- out ------------------------------------------------------------------
 
-    def render(self, record, fields: Sequence[str] | None = None) -> dict[str, Any]:
-        """The record as v1 JSON (``id`` always, then ``fields`` or all)."""
+    def plan(self, ctx: Context, fields: Sequence, expand: Sequence = ()) -> rows.Plan:
+        """How crm.query rows of ``fields`` (Paths) and ``expand`` become v1
+        JSON; built once per selection and kept with this serializer."""
+
+        def nested(object_type: ObjectType, sub_fields: Sequence) -> rows.Plan:
+            return serializer_for(ctx, object_type).plan(ctx, sub_fields)
+
+        return self._remember(
+            rows.key_of(fields, expand),
+            lambda: rows.build(self, fields, expand, nested),
+        )
+
+    def plan_named(self, ctx: Context, names: tuple[str, ...] | None) -> rows.Plan:
+        """The plan of fields as the caller spelled them (``?fields=Name,
+        Account.Name``; None: every field), parsed once; ValidationFailed
+        naming a bad one."""
+
+        def build() -> rows.Plan:
+            wanted = list(names) if names else None
+            parsed = Query.from_json(ctx, self.object_type.api_name, {"fields": wanted})
+            return self.plan(ctx, parsed.fields)
+
+        return self._remember(("named", names), build)
+
+    def _remember(self, key: tuple, build) -> rows.Plan:
+        found = self._plans.get(key)
+        if found is None:
+            found = build()
+            if len(self._plans) >= _PLANS_PER_SERIALIZER:
+                self._plans.clear()
+            self._plans[key] = found
+        return found
+
+    def render(self, record) -> dict[str, Any]:
+        """A model instance (just written) as v1 JSON: ``id``, then every field."""
         object_type = self.object_type
         out: dict[str, Any] = {"id": object_type.public_id(record.pk)}
-        wanted = None if fields is None else set(fields)
         for key, spec, prefix in self._outputs:
-            if wanted is not None and key not in wanted:
-                continue
             value = object_type.value(record, spec)
             if prefix is not None:
                 out[key] = ids.public(prefix, value)

@@ -1,17 +1,26 @@
-"""The v1 URL map, without trailing slashes as in the documents. Fixed words
-come before ``{objects}``, so no object may be called ``auth``, ``batch``,
-``metadata`` or ``query``.
-
-TODO(#3): the list, query, aggregate, count/sum/avg and groupby routes of
-crm.query go here, above ``records``: ``GET <objects>`` on RecordCollection,
-``<objects>/query``, ``<objects>/aggregate``, ``<objects>/count``,
-``<objects>/sum/<field>``, ``<objects>/avg/<field>``, ``<objects>/groupby`` and
-``query``.
+"""The v1 URL map, written without trailing slashes as in the documents
+(``api/urls.py`` makes every route accept one too). Fixed words come before
+``{objects}``, so no object may be called ``auth``, ``batch``, ``metadata``,
+``query`` or ``webhooks``. ``events`` is the event stream for ``GET`` and the
+Event object's collection for ``POST`` (``/api/v1/event`` names that object
+for every route). ``<objects>/query``, ``/aggregate``, ``/count``,
+``/sum/<field>``, ``/avg/<field>``, ``/groupby`` and ``/bulk`` come before
+``<objects>/<record_id>``, so those words are never taken for record ids.
 """
 
 from django.urls import path
 
-from api.v1 import auth, batch, metadata, records
+from api.v1 import (
+    aggregates,
+    auth,
+    batch,
+    bulk,
+    events,
+    lists,
+    metadata,
+    records,
+    webhooks,
+)
 
 urlpatterns = [
     path("auth/token", auth.TokenLogin.as_view(), name="auth-token"),
@@ -44,6 +53,49 @@ urlpatterns = [
         name="metadata-field",
     ),
     path("batch/<str:object_name>", batch.Batch.as_view(), name="batch"),
+    path("query", lists.GlobalQuery.as_view(), name="query"),
+    path("webhooks", webhooks.WebhookList.as_view(), name="webhook-list"),
+    path(
+        "webhooks/deliveries/<str:delivery_id>/replay",
+        webhooks.DeliveryReplay.as_view(),
+        name="webhook-delivery-replay",
+    ),
+    path(
+        "webhooks/<str:webhook_id>",
+        webhooks.WebhookDetail.as_view(),
+        name="webhook-detail",
+    ),
+    path(
+        "webhooks/<str:webhook_id>/rotate_secret",
+        webhooks.WebhookRotateSecret.as_view(),
+        name="webhook-rotate-secret",
+    ),
+    path(
+        "webhooks/<str:webhook_id>/deliveries",
+        webhooks.WebhookDeliveries.as_view(),
+        name="webhook-deliveries",
+    ),
+    path(
+        "webhooks/<str:webhook_id>/replay",
+        webhooks.WebhookReplay.as_view(),
+        name="webhook-replay",
+    ),
+    path("events", events.EventStream.as_view(), name="events"),
+    path("<str:objects>/query", lists.RecordQuery.as_view(), name="record-query"),
+    path(
+        "<str:objects>/aggregate",
+        aggregates.Aggregate.as_view(),
+        name="record-aggregate",
+    ),
+    path("<str:objects>/count", aggregates.Count.as_view(), name="record-count"),
+    path("<str:objects>/sum/<str:field>", aggregates.Sum.as_view(), name="record-sum"),
+    path(
+        "<str:objects>/avg/<str:field>",
+        aggregates.Average.as_view(),
+        name="record-avg",
+    ),
+    path("<str:objects>/groupby", aggregates.GroupBy.as_view(), name="record-groupby"),
+    path("<str:objects>/bulk", bulk.Bulk.as_view(), name="record-bulk"),
     path(
         "<str:objects>/<str:record_id>/restore",
         records.RecordRestore.as_view(),

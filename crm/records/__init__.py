@@ -7,7 +7,7 @@ outbox events in one transaction.
 
 from crm.records.associations import associate, dissociate
 from crm.records.deletion import delete, purge, purge_expired, restore
-from crm.records.lifecycle import create, replace, update
+from crm.records.lifecycle import create, replace, update, version
 
 __all__ = [
     "associate",
@@ -19,4 +19,5 @@ __all__ = [
     "replace",
     "restore",
     "update",
+    "version",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Collection
 from uuid import UUID
 
 from django.conf import settings
@@ -23,7 +24,7 @@ from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType, OnDelete, Storage
 from crm.models import Association, Deletion, FieldChange
 from crm.records import outbox
-from crm.records.lifecycle import get_locked
+from crm.records.lifecycle import check_version, get_locked
 
 
 def lookup_in(spec: FieldSpec, ids) -> Q:
@@ -80,12 +81,20 @@ def _cascade(
 
 
 @transaction.atomic
-def delete(ctx: Context, object_name: str, record_id: UUID) -> Deletion:
+def delete(
+    ctx: Context,
+    object_name: str,
+    record_id: UUID,
+    *,
+    expected_version: str | Collection[str] | None = None,
+) -> Deletion:
     """Move a record and what cascades from it to the recycle bin, as one
-    batch. Writes a ``deleted`` event per record. Atomic."""
+    batch. Writes a ``deleted`` event per record. With ``expected_version``,
+    PreconditionFailed when the record is at another version. Atomic."""
     object_type = registry.get(ctx, object_name)
     require(ctx, object_type, Action.DELETE)
     record = get_locked(ctx, object_type, record_id)
+    check_version(object_type, record, expected_version)
     batch = _cascade(ctx, object_type, record.pk)
     types = registry.for_workspace(ctx.workspace)
     now = timezone.now()

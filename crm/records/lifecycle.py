@@ -6,7 +6,8 @@ the row, its history and its outbox events commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Collection, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -22,6 +23,28 @@ from crm.records import history, outbox, validation
 
 #: Audit columns that change on every write and are not news on their own.
 _STAMPS = frozenset({"updated_at", "updated_by"})
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+
+
+def version(updated_at: dt.datetime) -> str:
+    """A record's version (an API's ETag): its ``updated_at`` in microseconds.
+    Every write that changes a field moves it; one that changes nothing not."""
+    return str((updated_at - _EPOCH) // dt.timedelta(microseconds=1))
+
+
+def check_version(
+    object_type: ObjectType, record, expected: str | Collection[str] | None
+) -> None:
+    """PreconditionFailed unless the locked ``record`` is at one of the
+    ``expected`` versions (None: no condition)."""
+    if expected is None:
+        return
+    allowed = {expected} if isinstance(expected, str) else set(expected)
+    if version(record.updated_at) not in allowed:
+        raise errors.PreconditionFailed(
+            f"This {object_type.label} has changed since you read it; "
+            "read it again and retry."
+        )
 
 
 def get_locked(ctx: Context, object_type: ObjectType, record_id: UUID):
@@ -174,12 +197,22 @@ def _write(ctx: Context, object_type: ObjectType, record, values: dict[str, Any]
 
 
 @transaction.atomic
-def update(ctx: Context, object_name: str, record_id: UUID, *, data: Mapping[str, Any]):
+def update(
+    ctx: Context,
+    object_name: str,
+    record_id: UUID,
+    *,
+    data: Mapping[str, Any],
+    expected_version: str | Collection[str] | None = None,
+):
     """Change the given fields of one record. A write that changes nothing
-    writes nothing (no history, no event). Atomic."""
+    writes nothing (no history, no event). With ``expected_version``,
+    PreconditionFailed when the record is at another version (checked under
+    the row lock). Atomic."""
     object_type = registry.get(ctx, object_name)
     require(ctx, object_type, Action.EDIT)
     record = get_locked(ctx, object_type, record_id)
+    check_version(object_type, record, expected_version)
     values, problems = validation.clean_input(object_type, data)
     if problems:
         raise errors.ValidationFailed.from_errors(problems)
@@ -188,13 +221,20 @@ def update(ctx: Context, object_name: str, record_id: UUID, *, data: Mapping[str
 
 @transaction.atomic
 def replace(
-    ctx: Context, object_name: str, record_id: UUID, *, data: Mapping[str, Any]
+    ctx: Context,
+    object_name: str,
+    record_id: UUID,
+    *,
+    data: Mapping[str, Any],
+    expected_version: str | Collection[str] | None = None,
 ):
     """Set every writable field: those not given go back to their default or
-    empty (a full replace, as PUT). Atomic."""
+    empty (a full replace, as PUT). ``expected_version`` as for ``update``.
+    Atomic."""
     object_type = registry.get(ctx, object_name)
     require(ctx, object_type, Action.EDIT)
     record = get_locked(ctx, object_type, record_id)
+    check_version(object_type, record, expected_version)
     values, problems = validation.clean_input(object_type, data)
     if problems:
         raise errors.ValidationFailed.from_errors(problems)

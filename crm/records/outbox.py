@@ -1,11 +1,20 @@
-"""Events written in the same transaction as the change they describe."""
+"""Events written in the same transaction as the change they describe.
+
+Once that transaction commits, the webhook dispatcher is asked (by task name:
+``crm`` imports no adapter) to pick the new events up. A broker that is down
+loses nothing: the events are committed and the dispatcher's periodic sweep
+finds them.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 from uuid import UUID
 
+from celery import current_app
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Context
@@ -13,6 +22,13 @@ from crm.metadata.types import ObjectType
 from crm.models import OutboxEvent
 
 Event = OutboxEvent.Kind
+
+logger = logging.getLogger("crm")
+
+#: The dispatcher's stable task name (webhooks/tasks.py).
+DISPATCH_TASK = "webhooks.dispatch"
+#: A broker that is down costs the committing request well under a second.
+_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
 
 def event(
@@ -40,5 +56,34 @@ def event(
 
 
 def emit(events: list[OutboxEvent]) -> None:
-    """Write events; call inside the transaction of the change."""
+    """Write events; call inside the transaction of the change. Dispatch is
+    triggered once per transaction, after it commits."""
     OutboxEvent.objects.bulk_create(events)
+    if events and not _trigger_pending():
+        transaction.on_commit(_trigger_dispatch)
+
+
+def _trigger_pending() -> bool:
+    """Whether this transaction already asks for a dispatch on commit. A
+    request made in a savepoint that rolled back is gone from the list; any
+    other one commits whenever the current savepoint does."""
+    connection = transaction.get_connection()
+    return any(func is _trigger_dispatch for _, func, *_ in connection.run_on_commit)
+
+
+def _trigger_dispatch() -> None:
+    """Send the dispatch task; never raises (a broker outage is logged)."""
+    try:
+        task = current_app.tasks.get(DISPATCH_TASK)
+        if task is not None:  # registered here: runs in-process without a broker
+            task.apply_async(expires=600, retry_policy=_RETRY_POLICY)
+        else:
+            current_app.send_task(
+                DISPATCH_TASK, expires=600, retry_policy=_RETRY_POLICY
+            )
+    except Exception:
+        logger.warning(
+            "Triggering %s failed; the periodic sweep will dispatch these events.",
+            DISPATCH_TASK,
+            exc_info=True,
+        )

@@ -108,7 +108,7 @@ def test_fields_selects_what_comes_back(api, objects):
     }
     unknown = api.get(f"/api/v1/{objects}/{created['id']}?fields=shoe_size")
     assert unknown.status_code == 400
-    assert unknown.json()["error"]["field"] == "fields"
+    assert unknown.json()["error"]["field"] == "shoe_size"
 
 
 def _refused(answer, details):

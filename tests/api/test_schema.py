@@ -6,7 +6,15 @@ from django.contrib.staticfiles import finders
 from django.test import Client
 
 DOCUMENTED = {
-    "/api/v1/{objects}": {"post"},
+    "/api/v1/{objects}": {"get", "post"},
+    "/api/v1/{objects}/query": {"post"},
+    "/api/v1/{objects}/aggregate": {"post"},
+    "/api/v1/{objects}/count": {"get"},
+    "/api/v1/{objects}/sum/{field}": {"get"},
+    "/api/v1/{objects}/avg/{field}": {"get"},
+    "/api/v1/{objects}/groupby": {"post"},
+    "/api/v1/{objects}/bulk": {"post"},
+    "/api/v1/query": {"post"},
     "/api/v1/{objects}/{record_id}": {"get", "patch", "put", "delete"},
     "/api/v1/{objects}/{record_id}/restore": {"post"},
     "/api/v1/batch/{object_name}": {"post", "patch", "delete"},
@@ -24,6 +32,22 @@ def test_the_schema_is_openapi_3_and_lists_the_endpoints(db):
     for path, methods in DOCUMENTED.items():
         assert set(schema["paths"][path]) >= methods, path
     assert set(schema["components"]["securitySchemes"]) == {"bearerAuth", "sessionAuth"}
+    listing = schema["paths"]["/api/v1/{objects}"]["get"]
+    params = {p["name"]: p for p in listing["parameters"]}
+    assert set(params) >= {"fields", "filters", "sort", "limit", "cursor", "offset"}
+    assert params["limit"]["schema"] == {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": 200,
+    }
+    page = listing["responses"]["200"]["content"]["application/json"]["schema"]
+    assert [set(shape["required"]) for shape in page["oneOf"]] == [
+        {"results", "next_cursor", "has_more"},
+        {"records", "totalCount", "hasMore", "limit", "offset"},
+    ]
+    patch = schema["paths"]["/api/v1/{objects}/{record_id}"]["patch"]
+    assert {"412", "409"} <= set(patch["responses"])
+    assert "If-Match" in {p["name"] for p in patch["parameters"]}
     error = schema["components"]["schemas"]["ErrorEnvelope"]
     assert error["properties"]["error"]["$ref"] == "#/components/schemas/Error"
 

@@ -1,0 +1,112 @@
+"""crm.query rows as v1 JSON.
+
+A query row holds the record's id, its fields by name (lookups as the target's
+UUID), dot paths (``account.name``) and expansions. v1 shows ids prefixed
+(``acc_…``), lookups as ``<name>_id`` and paths as asked; an expansion inlines
+the related record (or list of records) rendered the same way. A ``Plan``
+says, per row key, which answer key it becomes and how its value converts;
+it is built once per serializer and field selection, so a page costs one
+dict comprehension per row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+Convert = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Row key → (answer key, conversion), in the answer's order."""
+
+    items: tuple[tuple[str, str, Convert], ...]
+
+    @property
+    def keys(self) -> frozenset[str]:
+        """The row keys it reads."""
+        return frozenset(key for key, _, _ in self.items)
+
+    def render(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        out = {}
+        for key, name, convert in self.items:
+            value = row.get(key)
+            out[name] = value if convert is None else convert(value)
+        return out
+
+    def render_all(self, found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        render = self.render
+        return [render(row) for row in found]
+
+
+def prefixer(prefix: str) -> Callable[[Any], str | None]:
+    """A UUID (text, as crm.query gives it) as the v1 id ``<prefix>_<hex>``."""
+    head = f"{prefix}_"
+
+    def convert(value: Any) -> str | None:
+        if value.__class__ is str:  # the common case first: it runs per row
+            return head + value.replace("-", "")
+        if value is None:
+            return None
+        if isinstance(value, dict):  # the lookup is expanded under its name
+            return convert(value.get("id"))
+        return head + str(value).replace("-", "")
+
+    return convert
+
+
+def _one(plan: Plan) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return None if value is None else plan.render(value)
+
+    return convert
+
+
+def _many(plan: Plan) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return plan.render_all(value or ())
+
+    return convert
+
+
+def key_of(fields: Sequence, expand: Sequence) -> tuple:
+    """What a plan depends on: the selected fields and expansions."""
+    return (
+        tuple(path.name for path in fields),
+        tuple(
+            (e.key, e.kind, e.object_type.api_name, tuple(f.name for f in e.fields))
+            for e in expand
+        ),
+    )
+
+
+def build(
+    serializer,
+    fields: Sequence,
+    expand: Sequence,
+    nested: Callable[[Any, Sequence], Plan],
+) -> Plan:
+    """The plan of ``fields`` (crm.query Paths) and ``expand`` (Expands) of
+    ``serializer``'s object; row keys of neither are left out of the answer.
+    ``nested(object_type, fields)`` plans an expanded record."""
+    prefixes = serializer.prefixes
+    own = serializer.object_type
+    items: list[tuple[str, str, Convert]] = [("id", "id", prefixer(own.prefix))]
+    for path in fields:
+        name, leaf = path.name, path.leaf
+        if name == "id":
+            continue
+        if leaf.type.key == "id":  # ``account.id``
+            items.append((name, name, prefixer(path.holder.prefix)))
+        elif leaf.is_lookup:
+            target = prefixes.get(leaf.target or "", leaf.target or "")
+            items.append((name, f"{name}_id", prefixer(target)))
+        else:
+            items.append((name, name, None))
+    for entry in expand:
+        plan = nested(entry.object_type, entry.fields)
+        convert = _one(plan) if entry.kind == "lookup" else _many(plan)
+        items.append((entry.key, entry.key, convert))
+    return Plan(tuple(items))
