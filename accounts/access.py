@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
+from django.db.models import F, FilteredRelation, Q, QuerySet
 from django.http import HttpRequest
 
 from accounts import errors
@@ -49,6 +50,11 @@ class Context:
     is_member: bool = True
     role_id: int | None = None
     grants: dict[str, frozenset[Action]] = field(default_factory=dict)
+    #: What crm.query reads once per request and reuses (an object's sharing
+    #: default): a Context lives for one request or task, never longer.
+    memo: dict[Any, Any] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
 
     @property
     def workspace_id(self):
@@ -122,6 +128,49 @@ def context_for_user(user: User, workspace: Workspace) -> Context:
     if membership is None:
         raise errors.NotFound("No such workspace.")
     return _context(user, membership)
+
+
+#: The attribute ``with_membership`` loads a holder's membership into.
+MEMBERSHIP = "hotcrm_membership"
+
+
+def with_membership(qs: QuerySet, user: str, workspace: str = "workspace") -> QuerySet:
+    """``qs`` (credentials, say) with, in the same query, the row's ``user``
+    and ``workspace`` and the user's membership in that workspace with its
+    profile: read it with ``membership_of(row, …)``."""
+    relation = FilteredRelation(
+        f"{user}__memberships",
+        condition=Q(**{f"{user}__memberships__workspace": F(workspace)}),
+    )
+    return qs.annotate(**{MEMBERSHIP: relation}).select_related(
+        user, workspace, f"{MEMBERSHIP}__profile"
+    )
+
+
+def membership_of(row: Any, user: User, workspace: Workspace) -> Membership | None:
+    """The membership ``with_membership`` loaded on ``row`` (None: none), its
+    user and workspace set to the instances given, so reading them costs no
+    query."""
+    membership = getattr(row, MEMBERSHIP, None)
+    if membership is not None:
+        membership.user = user
+        membership.workspace = workspace
+    return membership
+
+
+def context_for_membership(membership: Membership | None) -> Context:
+    """The context of a membership loaded with its user, workspace and profile
+    (``with_membership``, or ``select_related``); NotFound unless the
+    membership, its user and its workspace are all active. Reads the rows as
+    loaded: no query for an admin, one (the grants) otherwise."""
+    if (
+        membership is None
+        or not membership.is_active
+        or not membership.user.is_active
+        or not membership.workspace.is_active
+    ):
+        raise errors.NotFound("No such workspace.")
+    return _context(membership.user, membership)
 
 
 WORKSPACE_SESSION_KEY = "workspace_id"

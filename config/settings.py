@@ -208,6 +208,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
         "options": {"expires": 3000, "expire_seconds": 3000},
     },
+    "crm.sweep_jobs": {
+        "task": "crm.sweep_jobs",
+        "schedule": 30.0,
+        "options": {"expires": 25, "expire_seconds": 25},
+    },
+    "crm.purge_jobs": {
+        "task": "crm.purge_jobs",
+        "schedule": 86400.0,
+        "options": {"expires": 82800, "expire_seconds": 82800},
+    },
     "api.purge_idempotency_keys": {
         "task": "api.purge_idempotency_keys",
         "schedule": 3600.0,
@@ -217,6 +227,29 @@ CELERY_BEAT_SCHEDULE = {
 
 # Records stay in the recycle bin this many days before the purge task removes them.
 RECYCLE_BIN_RETENTION_DAYS = int(os.environ.get("RECYCLE_BIN_RETENTION_DAYS", "30"))
+
+# -- jobs: bulk writes, CSV import and export (crm/jobs.py) ---------------------------
+
+#: Rows per chunk; each chunk commits with the job's checkpoint.
+JOB_CHUNK_ROWS = int(os.environ.get("JOB_CHUNK_ROWS", "1000"))
+#: A running job's worker renews its lease with every chunk; a job whose lease
+#: ran out (its worker died) is sent again by the crm.sweep_jobs beat task.
+JOB_LEASE_SECONDS = int(os.environ.get("JOB_LEASE_SECONDS", "60"))
+#: How long one crm.run_job task works before it sends the job on again.
+JOB_TASK_BUDGET_SECONDS = float(os.environ.get("JOB_TASK_BUDGET_SECONDS", "60"))
+#: A queued job no worker took this long is sent again.
+JOB_QUEUE_GRACE_SECONDS = int(os.environ.get("JOB_QUEUE_GRACE_SECONDS", "60"))
+#: Claims before a job that never finishes is failed.
+JOB_MAX_ATTEMPTS = int(os.environ.get("JOB_MAX_ATTEMPTS", "5"))
+#: Finished jobs (their rows, errors and files) are deleted after this many days.
+JOB_RETENTION_DAYS = int(os.environ.get("JOB_RETENTION_DAYS", "30"))
+#: Seconds each chunk waits before it commits: 0 in production; the crash
+#: tests set it to stop a worker in the middle of a chunk.
+JOB_CHUNK_PAUSE_SECONDS = float(os.environ.get("JOB_CHUNK_PAUSE_SECONDS", "0"))
+#: Limits of a CSV import and of a CSV export.
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 2**20)))
+EXPORT_MAX_ROWS = int(os.environ.get("EXPORT_MAX_ROWS", "100000"))
 
 # -- webhooks and the event stream (webhooks/) ---------------------------------------
 

@@ -2,7 +2,8 @@
 
 ``seed`` builds a workspace (through ``crm.workspaces.create_for``) with a small
 team — the owner as CEO, a VP Sales over three Sales Reps, a Support agent,
-and a public group — and then, for ``records`` opportunities, a proportional
+and a public group; ``users`` past those six are more Sales Reps, as a large
+organisation has — and then, for ``records`` opportunities, a proportional
 amount of every standard object: accounts, contacts, leads, opportunities
 with line items, quotes, contracts, cases, campaigns and their members,
 tasks, events, notes, calls and emails. Records are spread over the past 18
@@ -24,6 +25,7 @@ The data depends only on the seed and on ``now``; ids are fresh UUIDv7s.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,8 +35,15 @@ from django.utils import timezone
 
 from accounts import errors
 from accounts import services as account_services
-from accounts.models import Role, User, Workspace
-from crm import demo_activities, demo_marketing, demo_rows, demo_sales, workspaces
+from accounts.models import Membership, Profile, Role, User, Workspace
+from crm import (
+    demo_activities,
+    demo_marketing,
+    demo_pools,
+    demo_rows,
+    demo_sales,
+    workspaces,
+)
 from crm import models as crm_models
 
 DEMO_EMAIL = "demo@hotcrm.local"
@@ -54,6 +63,12 @@ TEAM = (
     ("Ava Johnson", "ava.johnson", "Support"),
 )
 GROUP = "Enterprise Deals"
+#: The team's size by default: the owner and ``TEAM``.
+DEFAULT_USERS = len(TEAM) + 1
+#: At most this many users (record owners are kept in two bytes a row).
+MAX_USERS = 10_000
+#: The role of the users past ``TEAM``.
+EXTRA_ROLE = "Sales Rep"
 #: How many sales records each role owns relative to the others.
 _SALES_WEIGHT = {"VP Sales": 2, "Sales Rep": 5}
 _SUPPORT_WEIGHT = {"Support": 4}
@@ -98,13 +113,16 @@ class Result:
     #: The password to sign in with; None when the user existed and keeps a
     #: password other than the one given.
     password: str | None
-    #: The other users of the demo team; new ones got the password given.
+    #: The other users of the named demo team; new ones got the password given.
     team: tuple[str, ...]
     #: False when ``if_empty`` found the workspace and did nothing.
     created: bool
     #: Rows written, by object api name.
     counts: dict[str, int]
     seconds: float
+    #: Sales Reps past the named team (``users``); they own records but have
+    #: no password.
+    extra_users: int = 0
 
 
 def find(workspace_name: str, email: str) -> Workspace | None:
@@ -129,10 +147,13 @@ def seed(
     workspace_name: str = DEMO_WORKSPACE,
     if_empty: bool = False,
     seed: int = DEFAULT_SEED,
+    users: int = DEFAULT_USERS,
     now: dt.datetime | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> Result:
-    """Build a demo workspace with ``records`` opportunities (see ``plan``).
+    """Build a demo workspace with ``records`` opportunities (see ``plan``)
+    owned by a team of ``users``: the owner, then ``TEAM`` in order, then
+    Sales Reps without a password, as many as it takes.
 
     With ``if_empty``, when ``find`` already finds the workspace, nothing is
     written and the existing workspace is returned. Otherwise a new workspace
@@ -144,6 +165,11 @@ def seed(
     if records < 0:
         raise errors.ValidationFailed(
             "The number of records cannot be negative.", field="records"
+        )
+    if not 1 <= users <= MAX_USERS:
+        raise errors.ValidationFailed(
+            f"The team has from 1 to {MAX_USERS:,} users (the owner included).",
+            field="users",
         )
     name = workspace_name.strip()
     if not name or len(name) > Workspace._meta.get_field("name").max_length:
@@ -159,18 +185,15 @@ def seed(
         signs_in = created or bool(password and owner.check_password(password))
         shown = password if signs_in else None
         domain = owner.email.rpartition("@")[2]
-        team_emails = tuple(
-            f"{local}@{domain}"
-            for _, local, _ in TEAM
-            if f"{local}@{domain}" != owner.email
-        )
+        named = _named_team(owner, domain, users)
+        team_emails = tuple(f"{local}@{domain}" for _, local, _ in named)
         existing = find(name, owner.email) if if_empty and not created else None
         if existing is not None:
             say(f"The workspace {name!r} exists already; nothing to do.")
             return Result(existing, owner.email, shown, team_emails, False, {}, 0.0)
         workspace = workspaces.create_for(owner, name)
         say(f"Seeding {name!r} with {records:,} opportunities (seed {seed}).")
-        team = _team(workspace, owner, domain, password)
+        team = _team(workspace, owner, domain, password, named, users, seed)
         say(f"  {'users':<26}{len(team.users):>10,}  {_since(started)}")
         s = demo_rows.Seeding(workspace, team, seed=seed, now=now)
         counts = _rows(s, plan(records), say, started)
@@ -184,6 +207,7 @@ def seed(
         True,
         counts,
         time.monotonic() - started,
+        len(team.users) - 1 - len(named),
     )
 
 
@@ -191,11 +215,51 @@ def _since(started: float) -> str:
     return f"{time.monotonic() - started:7.1f}s"
 
 
+def _named_team(
+    owner: User, domain: str, users: int
+) -> tuple[tuple[str, str, str], ...]:
+    """The members of ``TEAM`` a team of ``users`` has (the owner is one)."""
+    named = tuple(t for t in TEAM if f"{t[1]}@{domain}" != owner.email)
+    return named[: max(0, users - 1)]
+
+
+def _extra_users(domain: str, count: int, seed: int) -> list[User]:
+    """``count`` Sales Reps past the named team: existing users with their
+    emails are reused, new ones are written in bulk without a password (a
+    password hash costs a good part of a second per user)."""
+    if count <= 0:
+        return []
+    pools = demo_pools.build(seed)
+    rng = random.Random(f"users-{seed}")
+    wanted = {}
+    for n in range(1, count + 1):
+        first = rng.randrange(len(pools.first_names))
+        last = rng.randrange(len(pools.last_names))
+        email = f"{pools.first_slugs[first]}.{pools.last_slugs[last]}.{n}@{domain}"
+        wanted[email] = f"{pools.first_names[first]} {pools.last_names[last]}"
+    found = {u.email: u for u in User.objects.filter(email__in=list(wanted))}
+    new = []
+    for email, name in wanted.items():
+        if email not in found:
+            user = User(email=email, name=name)
+            user.set_unusable_password()
+            new.append(user)
+    for user in User.objects.bulk_create(new, batch_size=demo_rows.INSERT_BATCH):
+        found[user.email] = user
+    return [found[email] for email in wanted]
+
+
 def _team(
-    workspace: Workspace, owner: User, domain: str, password: str | None
+    workspace: Workspace,
+    owner: User,
+    domain: str,
+    password: str | None,
+    named: tuple[tuple[str, str, str], ...],
+    size: int,
+    seed: int,
 ) -> demo_rows.Team:
-    """Roles, members (new users get ``password``) and the public group; the
-    owner keeps the top role."""
+    """Roles, members (new named users get ``password``) and the public
+    group; the owner keeps the top role."""
     ceo = owner.memberships.get(workspace=workspace).role
     roles: dict[str | None, Role | None] = {None: ceo}
     for role_name, parent in ROLES:
@@ -203,12 +267,9 @@ def _team(
             workspace, role_name, parent=roles[parent]
         )
     users, role_names = [owner], [ceo.name if ceo else ""]
-    for full_name, local, role_name in TEAM:
-        email = f"{local}@{domain}"
-        if email == owner.email:
-            continue
+    for full_name, local, role_name in named:
         user, _ = account_services.get_or_create_user(
-            email, password=password, name=full_name
+            f"{local}@{domain}", password=password, name=full_name
         )
         account_services.add_member(
             workspace,
@@ -218,6 +279,24 @@ def _team(
         )
         users.append(user)
         role_names.append(role_name)
+    extra = _extra_users(domain, size - len(users), seed)
+    standard = Profile.objects.get(
+        workspace=workspace, name=account_services.STANDARD_PROFILE
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                workspace=workspace,
+                user=user,
+                profile=standard,
+                role=roles[EXTRA_ROLE],
+            )
+            for user in extra
+        ],
+        batch_size=demo_rows.INSERT_BATCH,
+    )
+    users += extra
+    role_names += [EXTRA_ROLE] * len(extra)
     account_services.create_group(
         workspace,
         GROUP,

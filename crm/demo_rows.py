@@ -45,13 +45,14 @@ INSERT_BATCH = 1000
 class Table:
     """What later objects need about the rows of one object, by row number.
 
-    ``times`` (creation, epoch seconds) ascend. ``accounts`` and ``contacts``
-    hold row numbers in those tables, -1 for none.
+    ``times`` (creation, epoch seconds) ascend. ``owners`` are indexes into
+    ``Team.users``. ``accounts`` and ``contacts`` hold row numbers in those
+    tables, -1 for none.
     """
 
     ids: list[UUID] = field(default_factory=list)
     times: array = field(default_factory=lambda: array("d"))
-    owners: bytearray = field(default_factory=bytearray)
+    owners: array = field(default_factory=lambda: array("H"))
     accounts: array = field(default_factory=lambda: array("l"))
     contacts: array = field(default_factory=lambda: array("l"))
     names: list[str] = field(default_factory=list)

@@ -3,6 +3,7 @@ from django.urls import path
 from crm.views import (
     boards,
     dashboard,
+    imports,
     lists,
     records,
     recycle_bin,
@@ -26,6 +27,18 @@ urlpatterns = [
     path("recycle-bin/purge/", recycle_bin.bin_purge, name="bin_purge"),
     path(OBJECT, lists.record_list, name="record_list"),
     path(OBJECT + "export.csv", lists.record_export, name="record_export"),
+    path(OBJECT + "import/", imports.import_upload, name="import_upload"),
+    path(OBJECT + "import/<uuid:job_id>/map/", imports.import_map, name="import_map"),
+    path(
+        OBJECT + "import/<uuid:job_id>/",
+        imports.import_progress,
+        name="import_progress",
+    ),
+    path(
+        OBJECT + "import/<uuid:job_id>/errors.csv",
+        imports.import_errors,
+        name="import_errors",
+    ),
     path(OBJECT + "filter-row/", lists.filter_row, name="filter_row"),
     path(OBJECT + "bulk/", lists.record_bulk, name="record_bulk"),
     path(OBJECT + "views/", saved.view_save, name="view_save"),

@@ -23,7 +23,7 @@ from accounts.models import (
 )
 from api.models import IdempotencyKey
 from crm import admin as crm_admin
-from crm import records, saved_views
+from crm import job_runner, jobs, records, saved_views
 from crm.metadata import registry
 from crm.metadata import services as metadata_services
 from crm.models import (
@@ -34,6 +34,9 @@ from crm.models import (
     CustomRecord,
     Deletion,
     FieldChange,
+    Job,
+    JobChunk,
+    JobError,
     ObjectDefinition,
     ObjectSharing,
     Opportunity,
@@ -165,6 +168,8 @@ def rows(ctx) -> dict:
         created_at=timezone.now(),
         expires_at=timezone.now() + dt.timedelta(days=1),
     )
+    job = jobs.submit_bulk(ctx, "account", "create", [{"name": "Bulk"}, {}])
+    job_runner.run(job.pk)
     webhook_dispatch.run()
     by_model = {type(record): record for record in made.values()}
     by_model.update(
@@ -177,6 +182,9 @@ def rows(ctx) -> dict:
             FieldChange: FieldChange.objects.latest("pk"),
             OutboxEvent: OutboxEvent.objects.latest("pk"),
             Deletion: deletion,
+            Job: job,
+            JobChunk: job.chunks.get(),
+            JobError: job.errors.get(),
             Stage: Stage.objects.filter(pipeline__workspace=ctx.workspace).first(),
             type(membership): membership,
             type(membership.profile): membership.profile,

@@ -3,8 +3,10 @@ the browser session, resolved to a ``Credential`` holding the caller's Context.
 
 The Context is built on every request from the membership as it is now, so a
 deactivated user, a deactivated membership or an inactive workspace stops every
-credential at once. Tokens are read from the ``Authorization`` header only; one
-in the query string is refused.
+credential at once. The credential, its user, workspace, membership and profile
+come in one query (``access.with_membership``); a non-admin's grants in a
+second. Tokens are read from the ``Authorization`` header only; one in the
+query string is refused.
 """
 
 from __future__ import annotations
@@ -19,9 +21,10 @@ from rest_framework import authentication, exceptions
 from accounts import access, credentials
 from accounts import errors as domain
 from accounts.access import Context
-from accounts.models import ApiKey, User, Workspace
+from accounts.models import ApiKey, Membership, PersonalAccessToken
 from accounts.oauth import LOGIN_CLIENT_ID
 from api.common import scopes
+from api.common.prepared import Prepared
 
 WWW_AUTHENTICATE = 'Bearer realm="HotCRM"'
 
@@ -62,9 +65,9 @@ class Credential:
         return f"user:{self.ctx.user_id}"
 
 
-def _context(user: User, workspace: Workspace, granted) -> Context:
+def _context(membership: Membership | None, granted) -> Context:
     try:
-        ctx = access.context_for_user(user, workspace)
+        ctx = access.context_for_membership(membership)
     except domain.NotFound:
         raise exceptions.AuthenticationFailed(
             "This credential's user is no longer active in its workspace."
@@ -72,15 +75,34 @@ def _context(user: User, workspace: Workspace, granted) -> Context:
     return scopes.narrow(ctx, granted)
 
 
+#: The credential of a digest with its holder, workspace, membership and
+#: profile: one query, compiled once (``Prepared``).
+_ACCESS_TOKENS = Prepared(
+    lambda checksum: (
+        access.with_membership(
+            AccessToken.objects, "user", "hotcrm_workspace__workspace"
+        )
+        .select_related("application")
+        .filter(token_checksum=checksum)
+    )
+)
+_BY_PREFIX: dict[str, Prepared] = {
+    credentials.PAT_PREFIX: Prepared(
+        lambda digest: access.with_membership(
+            PersonalAccessToken.objects, "user"
+        ).filter(token_hash=digest)
+    ),
+    credentials.API_KEY_PREFIX: Prepared(
+        lambda digest: access.with_membership(ApiKey.objects, "created_by").filter(
+            token_hash=digest
+        )
+    ),
+}
+
+
 def _oauth(secret: str) -> Credential | None:
     checksum = hashlib.sha256(secret.encode("utf-8", "surrogatepass")).hexdigest()
-    token = (
-        AccessToken.objects.select_related(
-            "user", "application", "hotcrm_workspace__workspace"
-        )
-        .filter(token_checksum=checksum)
-        .first()
-    )
+    token = _ACCESS_TOKENS.first(checksum)
     if token is None or token.is_expired() or token.user is None:
         return None
     binding = getattr(token, "hotcrm_workspace", None)
@@ -88,17 +110,30 @@ def _oauth(secret: str) -> Credential | None:
         return None
     granted = tuple(token.scope.split())
     first_party = token.application.client_id == LOGIN_CLIENT_ID
+    membership = access.membership_of(token, token.user, binding.workspace)
     return Credential(
         kind=Kind.LOGIN if first_party else Kind.OAUTH,
-        ctx=_context(token.user, binding.workspace, granted),
+        ctx=_context(membership, granted),
         scopes=granted,
         bucket=f"oauth:{token.application_id}:{token.user_id}",
         credential_id=str(token.pk),
     )
 
 
+def _find(secret: str) -> PersonalAccessToken | ApiKey | None:
+    """``credentials.find`` with the holder's membership loaded in the same
+    query (``access.with_membership``)."""
+    lookup = _BY_PREFIX.get(secret[: secret.find("_") + 1])
+    if lookup is None:
+        return None
+    found = lookup.first(credentials.digest(secret))
+    if found is None or not found.is_usable:
+        return None
+    return found
+
+
 def _secret(secret: str) -> Credential | None:
-    found = credentials.find(secret)
+    found = _find(secret)
     if found is None:
         return None
     granted = tuple(found.scopes) or None
@@ -106,9 +141,10 @@ def _secret(secret: str) -> Credential | None:
         kind, user, bucket = Kind.API_KEY, found.created_by, f"ak:{found.pk}"
     else:
         kind, user, bucket = Kind.PAT, found.user, f"pat:{found.pk}"
+    membership = access.membership_of(found, user, found.workspace)
     credential = Credential(
         kind=kind,
-        ctx=_context(user, found.workspace, granted),
+        ctx=_context(membership, granted),
         scopes=granted,
         bucket=bucket,
         rate_limit=found.rate_limit,

@@ -14,25 +14,18 @@ from typing import Any
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
-from accounts import errors
 from accounts.access import Context
 from api.common.views import ApiView
 from api.v1 import rows, schema
-from api.v1.lists import json_param, named_object
+from api.v1.lists import json_param
 from api.v1.serializers import serializer_for
 from crm import query
-from crm.metadata import registry
 from crm.query import AggregateQuery
 
 
 def _run(ctx: Context, objects: str, body: Any) -> tuple[list[dict[str, Any]], bool]:
     """The groups ``body`` asks for (lookups as prefixed ids), and whether
     there are more than its ``limit``."""
-    named = named_object(body)
-    if named and registry.get(ctx, named) is not registry.get(ctx, objects):
-        raise errors.ValidationFailed(
-            f"The body names '{named[:80]}', the URL '{objects[:80]}'.", field="object"
-        )
     found = AggregateQuery.from_json(ctx, objects, body)
     result = query.aggregate(ctx, found)
     prefixes = serializer_for(ctx, found.object_type).prefixes

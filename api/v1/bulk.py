@@ -1,12 +1,14 @@
-"""``POST /api/v1/{objects}/bulk``: up to 10,000 rows in one request.
+"""``POST /api/v1/{objects}/bulk``: up to 10,000 rows in one request, as a job.
 
-The request is checked in full now: ``operation`` (create, update, upsert or
+The request is checked in full first: ``operation`` (create, update, upsert or
 delete), the caller's right to do it, ``id_field`` for an upsert (``id`` or a
 unique field), and every row's shape, field names and JSON types, each bad
-row named (``records[3].amount``). What depends on the database when a row
-is applied (lookups that exist, unique values, validation rules) is the job's
-to report per row. Running the job is the bulk-jobs issue's work: until then
-a valid request is answered 501 ``not_implemented``.
+row named (``records[3].amount``); a bad request is 400 and stores nothing.
+A valid one becomes a job (``crm.jobs``) answered 202 with its id and status
+URL; what depends on the database when a row is applied (lookups that exist,
+unique values, validation rules) the job reports per row. An
+``Idempotency-Key`` makes a retry answer the same job: the API replays the
+first answer, and the job itself is found again by the key.
 """
 
 from __future__ import annotations
@@ -14,17 +16,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from accounts import errors
 from accounts.access import Action, require
 from accounts.errors import FieldError
-from api.common.errors import NotImplementedYet
+from api.common import idempotency
 from api.common.views import ApiView
 from api.v1 import ids, schema, shapes
+from api.v1 import jobs as api_jobs
 from api.v1.serializers import RecordSerializer, serializer_for
+from crm import jobs
 from crm.metadata import registry
 from crm.metadata.types import ObjectType, normalize
 from crm.records import validation
@@ -74,7 +77,8 @@ def _split(row: Mapping[str, Any], key: str) -> tuple[list[Any], dict[str, Any]]
 
 
 class _Rows:
-    """Checks each row of one request; collects its problems."""
+    """Checks each row of one request and cleans it (``validation.prepare``:
+    the job does not clean it again); collects the problems."""
 
     def __init__(self, object_type: ObjectType, serializer: RecordSerializer):
         self.object_type = object_type
@@ -85,21 +89,22 @@ class _Rows:
         where = f"records[{index}]" + (f".{field}" if field else "")
         self.problems.append(FieldError(where, message))
 
-    def fields(self, index: int, row: Any, *, creating: bool) -> None:
+    def fields(self, index: int, row: Any, *, creating: bool) -> dict | None:
         if not isinstance(row, Mapping):
             self._add(index, None, "Each row is a JSON object of fields.")
-            return
+            return None
         try:
             values = self.serializer.parse(row)
         except errors.ValidationFailed as exc:
             for detail in exc.details:
                 self._add(index, detail.field, detail.message)
-            return
+            return None
         cleaned, problems = validation.clean_input(self.object_type, values)
         for problem in problems:
             self._add(index, problem.field, problem.message)
         if creating:
             self._required(index, cleaned)
+        return validation.prepare(cleaned)
 
     def _required(self, index: int, values: Mapping[str, Any]) -> None:
         object_type = self.object_type
@@ -113,47 +118,57 @@ class _Rows:
             ):
                 self._add(index, spec.name, f"{spec.label} is required.")
 
-    def keyed(self, index: int, row: Any, key: str) -> None:
+    def keyed(self, index: int, row: Any, key: str) -> dict | None:
         """A row that names its record by ``key`` (id or a unique field); an
         upsert's row may be a partial one, so no field is required."""
         if not isinstance(row, Mapping):
             self._add(index, None, f"Each row is a JSON object with '{key}'.")
-            return
+            return None
         given, rest = _split(row, key)
+        record_id = None
         if len(given) != 1 or given[0] in (None, ""):
             self._add(index, key, f"Each row needs one '{key}'.")
         elif key == "id":
-            self.record_id(index, given[0], field="id")
-        self.fields(index, rest if key == "id" else row, creating=False)
+            record_id = self.record_id(index, given[0], field="id")
+        values = self.fields(index, rest if key == "id" else row, creating=False)
+        if values is None or key != "id":
+            return values
+        return {"id": record_id, **values}
 
-    def record_id(self, index: int, raw: Any, field: str | None = None) -> None:
+    def record_id(self, index: int, raw: Any, field: str | None = None) -> str | None:
         if isinstance(raw, Mapping):
             given, rest = _split(raw, "id")
             if len(given) != 1 or rest:
                 self._add(index, None, 'Each row is an id, or {"id": …} alone.')
-                return
+                return None
             raw, field = given[0], "id"
         try:
-            ids.parse(self.object_type, raw)
+            return str(ids.parse(self.object_type, raw))
         except errors.NotFound:
             label = self.object_type.label
             self._add(index, field, f"'{str(raw)[:80]}' is not the id of any {label}.")
+            return None
 
 
-def check(object_type: ObjectType, serializer, operation: str, rows, id_field: str):
-    """ValidationFailed listing (up to MAX_PROBLEMS) bad rows."""
+def check(
+    object_type: ObjectType, serializer, operation: str, rows, id_field: str
+) -> list:
+    """The rows, cleaned for the job (ids as UUIDs); ValidationFailed listing
+    (up to MAX_PROBLEMS) bad rows."""
     checker = _Rows(object_type, serializer)
+    prepared = []
     for index, row in enumerate(rows):
         if operation == "create":
-            checker.fields(index, row, creating=True)
+            prepared.append(checker.fields(index, row, creating=True))
         elif operation == "delete":
-            checker.record_id(index, row)
+            prepared.append(checker.record_id(index, row))
         else:
-            checker.keyed(index, row, id_field)
+            prepared.append(checker.keyed(index, row, id_field))
         if len(checker.problems) >= MAX_PROBLEMS:
             break
     if checker.problems:
         raise errors.ValidationFailed.from_errors(checker.problems[:MAX_PROBLEMS])
+    return prepared
 
 
 class Bulk(ApiView):
@@ -164,9 +179,9 @@ class Bulk(ApiView):
     @extend_schema(
         operation_id="record_bulk",
         request={"application/json": schema.BULK_IN},
-        description="Checks the whole request; until bulk jobs are available a "
-        "valid one is answered 501 not_implemented (later: 202 with a job).",
-        responses={501: schema.ErrorEnvelopeSerializer, **schema.ERRORS},
+        description="Checks the whole request and answers 202 with a job; "
+        "GET its status_url for progress and per-row errors.",
+        responses={202: api_jobs.JOB_OUT, **schema.ERRORS},
         parameters=[schema.OBJECTS],
     )
     def post(self, request, objects: str) -> Response:
@@ -189,10 +204,15 @@ class Bulk(ApiView):
             )
         id_field = _id_field(object_type, operation, data.get("id_field"))
         serializer = serializer_for(ctx, object_type)
-        check(object_type, serializer, operation, rows, id_field)
-        counted = f"{len(rows):,} row{'s' if len(rows) != 1 else ''}"
-        raise NotImplementedYet(
-            f"The request is valid ({counted} to {operation}), but bulk jobs are "
-            f"not available yet. Send up to {settings.API_BATCH_MAX_ROWS} rows at "
-            f"a time to /api/v1/batch/{object_type.api_name} meanwhile."
+        prepared = check(object_type, serializer, operation, rows, id_field)
+        key = request.headers.get(idempotency.HEADER) or ""
+        job = jobs.submit_bulk(
+            ctx,
+            object_type.api_name,
+            operation,
+            prepared,
+            key_field=id_field if operation == "upsert" else "",
+            idempotency_key=key,
+            prepared=True,
         )
+        return api_jobs.accepted(job)

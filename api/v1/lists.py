@@ -86,7 +86,7 @@ def body_query(ctx: Context, objects: str, body: Any) -> Query:
 
 def page_body(ctx: Context, found: Query) -> dict[str, Any]:
     """One page of ``found`` in the shape of its paging (see the module)."""
-    page = query.page(ctx, found)
+    page = query.page(ctx, found, uuids=True)
     plan = serializer_for(ctx, found.object_type).plan(ctx, found.fields, found.expand)
     rows = plan.render_all(page.rows)
     if page.offset is not None:

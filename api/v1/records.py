@@ -17,6 +17,7 @@ from api.v1 import ids, lists, reads, schema, versions
 from api.v1.serializers import serializer_for
 from crm import records
 from crm.metadata import registry
+from crm.query import recycle
 
 
 def _written(serializer, record, status: int = 200, **headers) -> Response:
@@ -147,6 +148,6 @@ class RecordRestore(ApiView):
         ctx = self.ctx
         object_type = registry.get(ctx, objects)
         pk = ids.parse(object_type, record_id)
-        records.restore(ctx, reads.deletion_of(ctx, object_type, pk))
+        records.restore(ctx, recycle.deletion_of(ctx, object_type, pk))
         body, version = reads.get(ctx, object_type, pk, None)
         return Response(body, headers={"ETag": versions.etag(version)})

@@ -1,19 +1,23 @@
 """crm.query rows as v1 JSON.
 
-A query row holds the record's id, its fields by name (lookups as the target's
-UUID), dot paths (``account.name``) and expansions. v1 shows ids prefixed
-(``acc_…``), lookups as ``<name>_id`` and paths as asked; an expansion inlines
-the related record (or list of records) rendered the same way. A ``Plan``
-says, per row key, which answer key it becomes and how its value converts;
-it is built once per serializer and field selection, so a page costs one
-dict comprehension per row.
+A query row holds the record's id, its fields by name (lookups as the
+target's UUID: v1 reads with ``uuids=True``, so ids stay ``UUID`` objects
+until they are rendered here), dot paths (``account.name``) and expansions.
+v1 shows ids prefixed (``acc_…``), lookups as ``<name>_id`` and paths as
+asked; an expansion inlines the related record (or list of records) rendered
+the same way. A ``Plan`` says, per row key, which answer key it becomes and
+how its value converts; it is built once per serializer and field selection,
+so a row costs one C-level pick of its values, one dict and a call per
+converted value.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
+from uuid import UUID
 
 Convert = Callable[[Any], Any] | None
 
@@ -23,6 +27,27 @@ class Plan:
     """Row key → (answer key, conversion), in the answer's order."""
 
     items: tuple[tuple[str, str, Convert], ...]
+    _pick: Callable[[Mapping[str, Any]], tuple] = field(
+        init=False, repr=False, compare=False
+    )
+    _names: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _converts: tuple[tuple[str, Callable[[Any], Any]], ...] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        keys = [key for key, _, _ in self.items]
+        pick = itemgetter(*keys)
+        if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple
+            one = pick
+
+            def pick(row: Mapping[str, Any]) -> tuple:
+                return (one(row),)
+
+        converts = tuple((name, c) for _, name, c in self.items if c is not None)
+        object.__setattr__(self, "_pick", pick)
+        object.__setattr__(self, "_names", tuple(name for _, name, _ in self.items))
+        object.__setattr__(self, "_converts", converts)
 
     @property
     def keys(self) -> frozenset[str]:
@@ -30,10 +55,12 @@ class Plan:
         return frozenset(key for key, _, _ in self.items)
 
     def render(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        out = {}
-        for key, name, convert in self.items:
-            value = row.get(key)
-            out[name] = value if convert is None else convert(value)
+        try:
+            out = dict(zip(self._names, self._pick(row), strict=True))
+        except KeyError:  # a key the row lacks reads as empty
+            out = {name: row.get(key) for key, name, _ in self.items}
+        for name, convert in self._converts:
+            out[name] = convert(out[name])
         return out
 
     def render_all(self, found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -42,11 +69,15 @@ class Plan:
 
 
 def prefixer(prefix: str) -> Callable[[Any], str | None]:
-    """A UUID (text, as crm.query gives it) as the v1 id ``<prefix>_<hex>``."""
+    """A UUID (or its text, as crm.query gives lookups stored in JSON) as the
+    v1 id ``<prefix>_<hex>``."""
     head = f"{prefix}_"
 
     def convert(value: Any) -> str | None:
-        if value.__class__ is str:  # the common case first: it runs per row
+        cls = value.__class__  # the common cases first: they run per row
+        if cls is UUID:
+            return head + value.hex
+        if cls is str:
             return head + value.replace("-", "")
         if value is None:
             return None

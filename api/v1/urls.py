@@ -1,11 +1,12 @@
 """The v1 URL map, written without trailing slashes as in the documents
 (``api/urls.py`` makes every route accept one too). Fixed words come before
-``{objects}``, so no object may be called ``auth``, ``batch``, ``metadata``,
-``query`` or ``webhooks``. ``events`` is the event stream for ``GET`` and the
-Event object's collection for ``POST`` (``/api/v1/event`` names that object
-for every route). ``<objects>/query``, ``/aggregate``, ``/count``,
-``/sum/<field>``, ``/avg/<field>``, ``/groupby`` and ``/bulk`` come before
-``<objects>/<record_id>``, so those words are never taken for record ids.
+``{objects}``, so no object may be called ``auth``, ``batch``, ``jobs``,
+``metadata``, ``query`` or ``webhooks``. ``events`` is the event stream for
+``GET`` and the Event object's collection for ``POST`` (``/api/v1/event``
+names that object for every route). ``<objects>/query``, ``/aggregate``,
+``/count``, ``/sum/<field>``, ``/avg/<field>``, ``/groupby``, ``/bulk``,
+``/import`` and ``/export`` come before ``<objects>/<record_id>``, so those
+words are never taken for record ids.
 """
 
 from django.urls import path
@@ -16,9 +17,11 @@ from api.v1 import (
     batch,
     bulk,
     events,
+    jobs,
     lists,
     metadata,
     records,
+    transfers,
     webhooks,
 )
 
@@ -81,6 +84,14 @@ urlpatterns = [
         name="webhook-replay",
     ),
     path("events", events.EventStream.as_view(), name="events"),
+    path("jobs", jobs.JobList.as_view(), name="job-list"),
+    path("jobs/<str:job_id>", jobs.JobDetail.as_view(), name="job"),
+    path(
+        "jobs/<str:job_id>/errors.csv",
+        jobs.JobErrorReport.as_view(),
+        name="job-error-report",
+    ),
+    path("jobs/<str:job_id>/download", jobs.JobDownload.as_view(), name="job-download"),
     path("<str:objects>/query", lists.RecordQuery.as_view(), name="record-query"),
     path(
         "<str:objects>/aggregate",
@@ -96,6 +107,8 @@ urlpatterns = [
     ),
     path("<str:objects>/groupby", aggregates.GroupBy.as_view(), name="record-groupby"),
     path("<str:objects>/bulk", bulk.Bulk.as_view(), name="record-bulk"),
+    path("<str:objects>/import", transfers.Import.as_view(), name="record-import"),
+    path("<str:objects>/export", transfers.Export.as_view(), name="record-export"),
     path(
         "<str:objects>/<str:record_id>/restore",
         records.RecordRestore.as_view(),

@@ -10,13 +10,14 @@ see every workspace, and each write runs in the record's own workspace.
 
 ``records`` holds the record admins, ``metadata`` the setup (objects, fields,
 pipelines, rules, sharing), ``logs`` history, events, links and the recycle
-bin, and ``base`` what they share. This module registers them.
+bin, ``jobs`` the background jobs, and ``base`` what they share. This module
+registers them.
 """
 
 from django.contrib import admin
 
 from crm import models as crm_models
-from crm.admin import base, logs, metadata, records
+from crm.admin import base, jobs, logs, metadata, records
 from crm.admin.records import InRecycleBinFilter, RegistryAdmin
 
 # The admin classes other code inspects, by name.
@@ -39,5 +40,8 @@ for _model, _model_admin in (
     (crm_models.OutboxEvent, logs.OutboxEventAdmin),
     (crm_models.Association, logs.AssociationAdmin),
     (crm_models.Deletion, logs.DeletionAdmin),
+    (crm_models.Job, jobs.JobAdmin),
+    (crm_models.JobChunk, jobs.JobChunkAdmin),
+    (crm_models.JobError, jobs.JobErrorAdmin),
 ):
     admin.site.register(_model, _model_admin)

@@ -63,6 +63,10 @@ class Registry:
     by_name: dict[str, ObjectType]
 
     def find(self, name: str) -> ObjectType | None:
+        """The object called ``name`` in any accepted spelling; None when
+        there is none or ``name`` is not text."""
+        if not isinstance(name, str):
+            return None
         return self.by_name.get(name) or self.by_name.get(normalize(name))
 
 

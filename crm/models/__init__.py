@@ -1,6 +1,7 @@
 """CRM models: standard objects, metadata and the rows the lifecycle writes."""
 
 from crm.models.activity import Call, EmailMessage, Event, Note, Task
+from crm.models.jobs import Job, JobChunk, JobError
 from crm.models.metadata import (
     FieldDefinition,
     ObjectDefinition,
@@ -71,6 +72,9 @@ __all__ = [
     "Event",
     "FieldChange",
     "FieldDefinition",
+    "Job",
+    "JobChunk",
+    "JobError",
     "Lead",
     "Note",
     "ObjectDefinition",

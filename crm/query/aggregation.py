@@ -29,12 +29,11 @@ from django.db.models.functions import (
 )
 
 from accounts.access import Context
-from crm.metadata import registry
 from crm.metadata.types import ObjectType, normalize
 from crm.query import compile, filters, jsonsql, paths, reads
 from crm.query.filters import Where
 from crm.query.parse import Query
-from crm.query.shape import fail, limit
+from crm.query.shape import fail, limit, target
 
 BUCKETS = {
     "day": TruncDay,
@@ -83,13 +82,15 @@ class AggregateQuery:
     def from_json(
         cls, ctx: Context, object_name: str, payload: Mapping[str, Any] | None
     ) -> AggregateQuery:
+        if payload is not None and not isinstance(payload, Mapping):
+            raise fail("Send the aggregate as a JSON object.", None)
         payload = {normalize(str(k)): v for k, v in (payload or {}).items()}
         allowed = {"filters", "filter_groups", "group_by", "metrics"}
         allowed |= {"aggregations", "sort", "limit", "deleted", "object"}
         unknown = set(payload) - allowed
         if unknown:
             raise fail(f"Unknown aggregate key '{sorted(unknown)[0]}'.", None)
-        object_type = registry.get(ctx, payload.get("object") or object_name)
+        object_type = target(ctx, object_name, payload.get("object"))
         where = filters.combine(
             filters.parse(object_type, payload.get("filters"), ctx=ctx),
             filters.parse_groups(object_type, payload.get("filter_groups"), ctx=ctx),
@@ -272,7 +273,7 @@ def _places(path: paths.Path) -> Decimal:
 
 def _metric_expr(metric: Metric):
     if metric.path is None:
-        return Count("pk")
+        return Count("*")
     o = compile.operand(metric.path)
     filled = o.filled()
     return {

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -116,14 +116,27 @@ def _check_local(conditions: Iterable[Condition]) -> None:
             )
 
 
+def matcher(
+    ctx: Context, conditions: Iterable[Condition]
+) -> Callable[[Mapping[str, Any]], bool]:
+    """A test of many records against one condition list, bound to the
+    caller once: ``matcher(ctx, conds)(state)`` is ``matches(ctx, conds,
+    state)`` without binding people again for every record."""
+    conditions = tuple(conditions)
+    _check_local(conditions)
+    bound = people.bind(ctx, (conditions,))[0] if conditions else ()
+
+    def test(state: Mapping[str, Any]) -> bool:
+        return all(holds(cond, state.get(cond.spec.name)) for cond in bound)
+
+    return test
+
+
 def matches(
     ctx: Context, conditions: Iterable[Condition], state: Mapping[str, Any]
 ) -> bool:
     """True when ``state`` (field name → Python value) meets every condition."""
-    conditions = tuple(conditions)
-    _check_local(conditions)
-    bound = people.bind(ctx, (conditions,))[0] if conditions else ()
-    return all(holds(cond, state.get(cond.spec.name)) for cond in bound)
+    return matcher(ctx, conditions)(state)
 
 
 def matches_any(ctx: Context, where: Where, state: Mapping[str, Any]) -> bool:

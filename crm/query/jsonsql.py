@@ -40,14 +40,18 @@ def kind_of(field_type: field_types.FieldType) -> str:
     raise AssertionError(field_type)
 
 
+#: The output field of each kind, shared by every expression as Django's own
+#: expressions share theirs (building a field costs more than compiling it).
+_OUTPUT_FIELDS = {
+    "number": models.DecimalField(max_digits=38, decimal_places=10),
+    "bool": models.BooleanField(),
+    "list": models.JSONField(),
+}
+_TEXT_FIELD = models.TextField()
+
+
 def output_field(kind: str) -> models.Field:
-    if kind == "number":
-        return models.DecimalField(max_digits=38, decimal_places=10)
-    if kind == "bool":
-        return models.BooleanField()
-    if kind == "list":
-        return models.JSONField()
-    return models.TextField()
+    return _OUTPUT_FIELDS.get(kind, _TEXT_FIELD)
 
 
 def stamp(value: dt.datetime) -> str:

@@ -3,6 +3,8 @@ user fields, filters on them) and the workspaces a user may switch to."""
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -31,6 +33,12 @@ def members(ctx: Context) -> list[Member]:
         .values_list("user_id", "user__name", "user__email")
     )
     return [Member(pk, name, email) for pk, name, email in rows]
+
+
+def lazy(ctx: Context) -> Callable[[], list[Member]]:
+    """``members(ctx)`` as a template value: read when first used, then kept,
+    so a page with several people pickers reads the members once."""
+    return functools.cache(functools.partial(members, ctx))
 
 
 def workspaces_of(user: User) -> list[Workspace]:

@@ -30,11 +30,13 @@ _SALT = "crm.query.cursor"
 
 
 class Row(dict):
-    """One result row: field name → JSON-ready value. ``pk`` is its UUID."""
+    """One result row: field name → JSON-ready value (ids as ``UUID`` when
+    read with ``uuids=True``). ``pk`` is its UUID."""
 
     @property
     def pk(self) -> UUID:
-        return UUID(self["id"])
+        found = self["id"]
+        return found if isinstance(found, UUID) else UUID(found)
 
 
 @dataclass

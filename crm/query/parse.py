@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from accounts.access import Context
-from crm.metadata import registry
 from crm.metadata.types import ObjectType, normalize
-from crm.query import expand, filters, paths
+from crm.query import expand, filters, paths, shape
 from crm.query.expand import Expand
 from crm.query.filters import Where
 from crm.query.shape import Sort, parse_fields, parse_sort
@@ -112,14 +111,7 @@ class Query:
             if canonical is None:
                 raise _fail(f"Unknown query key '{key}'.", str(key))
             given[canonical] = value
-        object_type = registry.get(ctx, given.get("object") or object_name)
-        if given.get("object") and object_name:
-            named = registry.get(ctx, object_name)
-            if named.api_name != object_type.api_name:
-                raise _fail(
-                    f"The body names {object_type.label}, the URL {named.label}.",
-                    "object",
-                )
+        object_type = shape.target(ctx, object_name, given.get("object"))
         where = filters.combine(
             filters.parse(object_type, given.get("filters"), ctx=ctx),
             filters.parse_groups(object_type, given.get("filter_groups"), ctx=ctx),

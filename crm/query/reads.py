@@ -123,10 +123,11 @@ def explain(qs: QuerySet, mode: str | None) -> dict[str, Any]:
     return {"sql": sql, "plan": qs.explain(**options)}
 
 
-def page(ctx: Context, query: Query) -> Page:
+def page(ctx: Context, query: Query, *, uuids: bool = False) -> Page:
     """One page of ``query``: rows of its fields, ``next_cursor`` and
     ``has_more``; with an ``offset``, ``total`` too. ValidationFailed for a
-    bad cursor; PermissionDenied for ``explain`` unless admin."""
+    bad cursor; PermissionDenied for ``explain`` unless admin. ``uuids``: see
+    ``select.build``."""
     if query.explain and not ctx.is_admin:
         raise errors.PermissionDenied("Only admins may explain queries.")
     qs = base(ctx, query)
@@ -141,18 +142,19 @@ def page(ctx: Context, query: Query) -> Page:
     qs = qs.order_by(*(_order(k) for k in keyset))
     key_names, sort_values = _key_columns(query)
     start = query.offset or 0
-    sliced = select.values(qs, query.fields, query.expand, **sort_values)[
-        start : start + query.limit + 1
-    ]
+    selected, index = select.values(qs, query.fields, query.expand, **sort_values)
+    sliced = selected[start : start + query.limit + 1]
     raws = list(sliced)
     has_more = len(raws) > query.limit
     raws = raws[: query.limit]
     next_cursor = None
     if has_more and query.offset is None:
         last = raws[-1]
-        values = [last[name] for name in key_names] + [last["id"]]
+        values = [last[index[name]] for name in (*key_names, "id")]
         next_cursor = paging.encode(shape, values)
-    rows = select.build(ctx, query.object_type, raws, query.fields, query.expand)
+    rows = select.build(
+        ctx, query.object_type, raws, index, query.fields, query.expand, uuids=uuids
+    )
     return Page(
         rows=rows,
         next_cursor=next_cursor,
@@ -182,19 +184,25 @@ def get(
     fields: Any = None,
     expand: Any = None,
     deleted: bool = False,
+    uuids: bool = False,
 ) -> Row:
     """One record as a row of ``fields`` (all by default); NotFound when it
-    does not exist, is in another workspace or is not visible to ``ctx``."""
+    does not exist, is in another workspace or is not visible to ``ctx``.
+    ``uuids``: see ``select.build``."""
     query = Query.from_json(
         ctx, object_name, {"fields": fields, "expand": expand, "deleted": deleted}
     )
     pk = _record_id(query.object_type, record_id)
-    raws = list(
-        select.values(base(ctx, query).filter(pk=pk), query.fields, query.expand)[:1]
+    selected, index = select.values(
+        base(ctx, query).filter(pk=pk), query.fields, query.expand
     )
+    raws = list(selected[:1])
     if not raws:
         raise errors.NotFound(f"No {query.object_type.label} with id {record_id}.")
-    return select.build(ctx, query.object_type, raws, query.fields, query.expand)[0]
+    found = select.build(
+        ctx, query.object_type, raws, index, query.fields, query.expand, uuids=uuids
+    )
+    return found[0]
 
 
 def count(

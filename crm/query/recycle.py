@@ -2,7 +2,8 @@
 
 A user sees the batches they deleted; an admin sees everyone's. Only batches
 of objects the context may delete are listed, since only those can be
-restored or purged by it.
+restored or purged by it. ``deletion_of`` finds the batch a deleted record
+went to the bin with.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import datetime as dt
 from dataclasses import dataclass
 from uuid import UUID
 
+from accounts import errors
 from accounts.access import Action, Context
 from crm.metadata import registry
 from crm.metadata.types import ObjectType
@@ -72,3 +74,20 @@ def batches(
     more = len(rows) > limit
     last = rows[limit - 1] if more else None
     return BinPage(found, (last.deleted_at, last.pk) if last else None)
+
+
+def deletion_of(ctx: Context, object_type: ObjectType, record_id: UUID) -> UUID:
+    """The id of the batch (``Deletion``) a deleted record of ``object_type``
+    is in; NotFound when the record is not in this workspace's bin. Whether
+    the context may restore the batch is ``crm.records.restore``'s to check."""
+    deletion_id = (
+        object_type.queryset(ctx.workspace, deleted=True)
+        .filter(pk=record_id)
+        .values_list("deletion_id", flat=True)
+        .first()
+    )
+    if deletion_id is None:
+        raise errors.NotFound(
+            f"No {object_type.label} with the id {record_id} is in the recycle bin."
+        )
+    return deletion_id

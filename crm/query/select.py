@@ -1,6 +1,9 @@
 """Rows of requested fields, with dot paths and expansions filled in.
 
-The main query fetches only the columns the fields need. Fields behind a
+The main query fetches only the columns the fields need, as tuples
+(``values_list``: no dict per database row), and each row is made in one step
+from the columns at known positions; only values whose JSON form differs
+from what the database gives are converted. Fields behind a
 lookup (``account.name``) and inlined lookup targets are fetched in one query
 per distinct lookup (recursively, for deeper paths); each list of children in
 one query for the whole page, limited per parent with a window function. So a
@@ -12,8 +15,9 @@ empty.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 from uuid import UUID
 
@@ -61,22 +65,32 @@ def needs(fields: Iterable[Path], expansions: Iterable[Expand] = ()) -> dict[str
     return found
 
 
+#: ``values()`` name → position in a fetched tuple.
+Index = dict[str, int]
+
+
 def values(
     qs: QuerySet,
     fields: Iterable[Path],
     expansions: Iterable[Expand] = (),
     *names: str,
     **expressions: Any,
-) -> QuerySet:
-    """``qs.values()`` of what ``build`` needs, plus ``names``/``expressions``."""
+) -> tuple[QuerySet, Index]:
+    """``qs.values_list()`` of what ``build`` needs, plus ``names`` (columns or
+    annotations already on ``qs``) and ``expressions``; and the position of
+    each name in a fetched tuple."""
     wanted = needs(fields, expansions)
     plain = [name for name, expr in wanted.items() if expr is None]
     typed = {name: expr for name, expr in wanted.items() if expr is not None}
-    return qs.values(*plain, *names, **typed, **expressions)
+    typed.update(expressions)
+    if typed:
+        qs = qs.annotate(**typed)
+    order = list(dict.fromkeys([*plain, *names, *typed]))
+    return qs.values_list(*order), {name: i for i, name in enumerate(order)}
 
 
-def _target_id(spec: FieldSpec, raw: dict[str, Any]) -> str | None:
-    value = raw[source_name(spec)]
+def _target_id(position: int, raw: tuple) -> str | None:
+    value = raw[position]
     return None if value in (None, "") else str(value)
 
 
@@ -116,22 +130,22 @@ def _hops(fields: Sequence[Path], expansions: Sequence[Expand]) -> list[_Hop]:
     return list(groups.values())
 
 
-def _fill_hop(ctx: Context, hop: _Hop, raws: list[dict], rows: list[Row]) -> None:
-    ids = {_target_id(hop.spec, raw) for raw in raws} - {None}
+def _fill_hop(
+    ctx: Context, hop: _Hop, raws: list[tuple], index: Index, rows: list[Row]
+) -> None:
+    position = index[source_name(hop.spec)]
+    ids = {_target_id(position, raw) for raw in raws} - {None}
     sub_fields = hop.sub_fields()
     found: dict[str, Row] = {}
     if ids:
         wanted = [UUID(i) for i in ids]
-        sub_raws = list(
-            values(
-                visibility.readable(ctx, hop.target).filter(pk__in=wanted),
-                sub_fields,
-            )
+        sub_qs, sub_index = values(
+            visibility.readable(ctx, hop.target).filter(pk__in=wanted), sub_fields
         )
-        for sub in build(ctx, hop.target, sub_raws, sub_fields):
+        for sub in build(ctx, hop.target, list(sub_qs), sub_index, sub_fields):
             found[sub["id"]] = sub
     for raw, row in zip(raws, rows, strict=True):
-        target_id = _target_id(hop.spec, raw)
+        target_id = _target_id(position, raw)
         target = found.get(target_id) if target_id else None
         for path in hop.paths:
             rest = path.name.split(".", 1)[1]
@@ -158,10 +172,6 @@ def _child_order(sort: Sequence[Sort]) -> list:
     return keys
 
 
-def _by_rank(raw: dict[str, Any]) -> int:
-    return raw["_rn"]
-
-
 def _fill_children(
     ctx: Context, entry: Expand, rows: list[Row], parent_ids: list[UUID]
 ) -> None:
@@ -186,61 +196,89 @@ def _fill_children(
         .filter(_rn__lte=entry.limit)
         .order_by()
     )
+    fetched, index = values(qs, entry.fields, (), "_p", "_rn")
     # Ordered here: SQL ordering is lost around the window's wrapping query.
-    raws = sorted(values(qs, entry.fields, (), "_p", "_rn"), key=_by_rank)
-    children = build(ctx, child, raws, entry.fields)
-    grouped: dict[str, list[Row]] = defaultdict(list)
+    raws = sorted(fetched, key=itemgetter(index["_rn"]))
+    children = build(ctx, child, raws, index, entry.fields)
+    grouped: dict[UUID, list[Row]] = defaultdict(list)
+    parent_at = index["_p"]
     for raw, row in zip(raws, children, strict=True):
-        grouped[str(UUID(str(raw["_p"])))].append(row)
-    for row in rows:
-        row[entry.key] = grouped.get(row["id"], [])
+        parent_id = raw[parent_at]  # text when the lookup is stored in JSON
+        if parent_id.__class__ is not UUID:
+            parent_id = UUID(str(parent_id))
+        grouped[parent_id].append(row)
+    for row, parent_id in zip(rows, parent_ids, strict=True):
+        row[entry.key] = grouped.get(parent_id, [])
 
 
-def _reader(spec: FieldSpec):
-    """A function from a ``values()`` row to the field's JSON-ready value."""
-    name = source_name(spec)
+def _converter(spec: FieldSpec, uuids: bool) -> Callable[[Any], Any] | None:
+    """A function from the value the database gives to the field's JSON-ready
+    value; None when they are the same (or, with ``uuids``, when it is a
+    lookup column's UUID)."""
+    if uuids and spec.is_lookup and spec.storage is Storage.COLUMN:
+        return None
     if spec.storage is not Storage.COLUMN:
         kind = _json_kind(spec)
         if kind == "number":
             to_json = spec.type.to_json
-            return lambda raw: None if raw[name] is None else to_json(raw[name])
+            return lambda value: None if value is None else to_json(value)
         if kind == "bool":  # SQLite answers 1/0
-            return lambda raw: None if raw[name] is None else bool(raw[name])
+            return lambda value: None if value is None else bool(value)
         if kind == "list":
-            return lambda raw: list(raw[name] or ())
-        return lambda raw: raw[name]
+            return lambda value: list(value or ())
+        return None
     if type(spec.type).to_json is FieldType.to_json:  # already JSON-ready
-        return lambda raw: raw[name]
-    to_json = spec.type.to_json
-    return lambda raw: to_json(raw[name])
+        return None
+    return spec.type.to_json
+
+
+def _picker(positions: Sequence[int]) -> Callable[[tuple], tuple]:
+    if len(positions) == 1:
+        (only,) = positions
+        return lambda raw: (raw[only],)
+    return itemgetter(*positions)
 
 
 def build(
     ctx: Context,
     object_type: ObjectType,
-    raws: list[dict[str, Any]],
+    raws: list[tuple],
+    index: Index,
     fields: Sequence[Path],
     expansions: Sequence[Expand] = (),
+    *,
+    uuids: bool = False,
 ) -> list[Row]:
-    """Rows from ``values()`` dicts (which hold at least ``needs(fields)``),
-    keyed ``id``, then the fields and expansions in the order asked."""
-    readers = [
-        (path.name, _reader(path.leaf))
-        for path in fields
-        if not path.hops and path.name != "id"
-    ]
-    rows = []
-    for raw in raws:
-        row = Row(id=str(raw["id"]))
-        for name, read in readers:
-            row[name] = read(raw)
-        rows.append(row)
+    """Rows from fetched tuples (``values``: they hold at least
+    ``needs(fields)``, at ``index``), keyed ``id``, then the fields and
+    expansions in the order asked. With ``uuids`` the row's own ``id`` and
+    its lookup columns stay ``UUID`` objects (for callers that render ids
+    themselves); otherwise every value is JSON-ready."""
+    keys = ["id"]
+    positions = [index["id"]]
+    converts: list[tuple[str, Callable[[Any], Any]]] = []
+    if not uuids:
+        converts.append(("id", str))
+    for path in fields:
+        if path.hops or path.name == "id":
+            continue
+        keys.append(path.name)
+        positions.append(index[source_name(path.leaf)])
+        convert = _converter(path.leaf, uuids)
+        if convert is not None:
+            converts.append((path.name, convert))
+    pick = _picker(positions)
+    rows = [Row(zip(keys, pick(raw), strict=True)) for raw in raws]
+    for key, convert in converts:
+        for row in rows:
+            row[key] = convert(row[key])
     hops = _hops(fields, expansions)
     for hop in hops:
-        _fill_hop(ctx, hop, raws, rows)
+        _fill_hop(ctx, hop, raws, index, rows)
     children = [e for e in expansions if e.kind == "children"]
     if children and rows:
-        parent_ids = [raw["id"] for raw in raws]
+        at = index["id"]
+        parent_ids = [raw[at] for raw in raws]
         for entry in children:
             _fill_children(ctx, entry, rows, parent_ids)
     if not hops and not children:

@@ -9,6 +9,7 @@ from typing import Any
 
 from accounts import errors
 from accounts.access import Context
+from crm.metadata import registry
 from crm.metadata.types import ObjectType
 from crm.query import compile, paths
 
@@ -23,6 +24,25 @@ class Sort:
 
 def fail(message: str, field: str | None) -> errors.ValidationFailed:
     return errors.ValidationFailed(message, field=field)
+
+
+def target(ctx: Context, object_name: str, named: Any) -> ObjectType:
+    """The object a body asks about: the one it names in ``object`` (text),
+    else ``object_name`` (the URL's). ValidationFailed naming ``object`` when
+    the name is no text or differs from the URL's; NotFound for an unknown
+    or unreadable object."""
+    if named in (None, ""):
+        return registry.get(ctx, object_name)
+    if not isinstance(named, str) or not named.strip():
+        raise fail("'object' is the name of an object, as text.", "object")
+    object_type = registry.get(ctx, named)
+    if object_name:
+        url = registry.get(ctx, object_name)
+        if url.api_name != object_type.api_name:
+            raise fail(
+                f"The body names {object_type.label}, the URL {url.label}.", "object"
+            )
+    return object_type
 
 
 def parse_sort(ctx: Context | None, object_type: ObjectType, raw: Any) -> tuple:

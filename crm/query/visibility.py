@@ -8,11 +8,14 @@ opens reading, private limits a user to records owned by themselves, by users
 in roles below theirs, and by owners a sharing rule opens to them (through a
 group they belong to, or their role being at or below the rule's role).
 
-Each function costs at most three small queries (the default, the role tree,
-the rules) and returns a lazy queryset; owner sets are subqueries.
+Each function costs at most three small queries (the default, read once per
+context; the role tree; the rules) and returns a lazy queryset; owner sets
+are subqueries.
 """
 
 from __future__ import annotations
+
+from collections import OrderedDict
 
 from django.db.models import Q, QuerySet
 
@@ -27,15 +30,43 @@ Level = SharingRule.Level
 
 
 def default_access(ctx: Context, object_type: ObjectType) -> str:
-    """The object's org-wide default in the context's workspace."""
-    found = (
-        ObjectSharing.objects.filter(
-            workspace=ctx.workspace, object_name=object_type.api_name
-        )
-        .values_list("access", flat=True)
-        .first()
+    """The object's org-wide default in the context's workspace, read once per
+    context (a request or a task): a change applies from the next one."""
+    key = ("sharing_default", object_type.api_name)
+    found = ctx.memo.get(key)
+    if found is None:
+        found = (
+            ObjectSharing.objects.filter(
+                workspace=ctx.workspace, object_name=object_type.api_name
+            )
+            .values_list("access", flat=True)
+            .first()
+        ) or Access.PUBLIC_READ_WRITE
+        ctx.memo[key] = found
+    return found
+
+
+_TEMPLATES: OrderedDict[tuple, QuerySet] = OrderedDict()
+_TEMPLATES_SIZE = 1024
+
+
+def _rows(ctx: Context, object_type: ObjectType, deleted: bool) -> QuerySet:
+    """``object_type.queryset`` of the context's workspace, built once per
+    (object, workspace, bin) and handed out as a fresh clone: the template is
+    never evaluated, so no caller sees another's results."""
+    key = (
+        object_type.model,
+        object_type.definition_id,
+        ctx.workspace_id,
+        deleted,
     )
-    return found or Access.PUBLIC_READ_WRITE
+    template = _TEMPLATES.get(key)
+    if template is None:
+        template = object_type.queryset(ctx.workspace, deleted=deleted)
+        _TEMPLATES[key] = template
+        while len(_TEMPLATES) > _TEMPLATES_SIZE:
+            _TEMPLATES.popitem(last=False)
+    return template.all()
 
 
 def _grants(ctx: Context, object_type: ObjectType, action: Action) -> bool:
@@ -102,7 +133,7 @@ def readable(
     profile may not read the object at all."""
     if object_type.api_name == "user":
         return _users(ctx)
-    qs = object_type.queryset(ctx.workspace, deleted=deleted)
+    qs = _rows(ctx, object_type, deleted)
     if not ctx.can(object_type.api_name, Action.READ):
         return qs.none()
     if _grants(ctx, object_type, Action.VIEW_ALL):

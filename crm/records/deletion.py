@@ -1,15 +1,16 @@
 """Delete to the recycle bin, restore from it, purge for good.
 
-A delete walks the registry's lookups: records whose lookup to a deleted record
-says CASCADE go with it under the same ``Deletion``; one that says RESTRICT
-stops the delete. Restore brings the whole batch back; purge removes it.
+A delete walks the registry's lookups (``crm.records.cascade``): records whose
+lookup to a deleted record says CASCADE go with it under the same
+``Deletion``; one that says RESTRICT stops the delete. Restore brings the
+whole batch back; purge removes it. ``delete`` is ``delete_many`` of one.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
 from uuid import UUID
 
 from django.conf import settings
@@ -21,63 +22,127 @@ from accounts import errors
 from accounts.access import Action, Context, require, system_context
 from accounts.errors import FieldError
 from crm.metadata import registry
-from crm.metadata.types import FieldSpec, ObjectType, OnDelete, Storage
+from crm.metadata.types import ObjectType, OnDelete, normalize
 from crm.models import Association, Deletion, FieldChange
-from crm.records import outbox
-from crm.records.lifecycle import check_version, get_locked
+from crm.records import cascade, outbox
+from crm.records.results import RowResult
+from crm.records.steps import check_version, lock_many
 
 
-def lookup_in(spec: FieldSpec, ids) -> Q:
-    """Records whose lookup ``spec`` points at any of ``ids``."""
-    if spec.storage is Storage.COLUMN:
-        return Q(**{f"{spec.column}__in": list(ids)})
-    bag = "custom" if spec.storage is Storage.CUSTOM_JSON else "data"
-    return Q(**{f"{bag}__{spec.name}__in": [str(i) for i in ids]})
+def _row_id(object_type: ObjectType, row: Any) -> UUID | errors.DomainError:
+    """The id a delete row names: an id, or ``{"id": …}``."""
+    if isinstance(row, Mapping):
+        given = [v for k, v in row.items() if normalize(str(k)) == "id"]
+        if len(given) != 1 or len(row) != 1:
+            return errors.ValidationFailed('Each row is an id, or {"id": …} alone.')
+        row = given[0]
+    spec = object_type.fields["id"]
+    try:
+        return spec.type.clean(spec, row)
+    except ValueError:
+        return errors.NotFound(
+            f"No {object_type.label} has the id '{str(row)[:80]}'.", field="id"
+        )
 
 
-def _cascade(
-    ctx: Context, object_type: ObjectType, root_id: UUID
-) -> dict[str, set[UUID]]:
-    """The ids that go to the bin with the root, per object; ReferenceConflict
-    when a RESTRICT lookup from a record outside the batch points into it."""
-    types = {t.api_name: t for t in registry.for_workspace(ctx.workspace).types}
-    batch: dict[str, set[UUID]] = defaultdict(set)
-    batch[object_type.api_name].add(root_id)
-    frontier = [(object_type.api_name, {root_id})]
-    while frontier:
-        name, ids = frontier.pop()
-        for child, spec in registry.referrers(ctx.workspace, name):
-            if spec.on_delete is not OnDelete.CASCADE:
-                continue
-            found = set(
-                child.queryset(ctx.workspace)
-                .filter(lookup_in(spec, ids))
-                .values_list("pk", flat=True)
+def delete_many(
+    ctx: Context,
+    object_name: str,
+    rows: Sequence[Any],
+    *,
+    expected_versions: Sequence[str | Collection[str] | None] | None = None,
+) -> list[RowResult]:
+    """Move each named record, and what cascades from it, to the recycle bin
+    as its own batch (a ``Deletion``, the result's ``record``), as if one
+    after another: a record already gone with an earlier row is not found.
+    Writes a ``deleted`` event per record. Atomic."""
+    object_type = registry.get(ctx, object_name)
+    require(ctx, object_type, Action.DELETE)
+    versions = expected_versions or [None] * len(rows)
+    results: dict[int, RowResult] = {}
+    wanted: list[tuple[int, UUID, Any]] = []
+    for index, row in enumerate(rows):
+        parsed = _row_id(object_type, row)
+        if isinstance(parsed, errors.DomainError):
+            results[index] = RowResult(index, error=parsed)
+        else:
+            wanted.append((index, parsed, versions[index]))
+    with transaction.atomic():
+        results.update(_delete_rows(ctx, object_type, wanted))
+    return [results[i] for i in range(len(rows))]
+
+
+def _delete_rows(
+    ctx: Context, object_type: ObjectType, wanted: list[tuple[int, UUID, Any]]
+) -> dict[int, RowResult]:
+    found, refused = lock_many(ctx, object_type, {pk for _, pk, _ in wanted})
+    results: dict[int, RowResult] = {}
+    roots: list[tuple[int, UUID]] = []
+    for index, pk, expected in wanted:
+        try:
+            if pk not in found:
+                raise refused[pk]
+            check_version(object_type, found[pk], expected)
+        except errors.DomainError as exc:
+            results[index] = RowResult(index, pk, exc)
+            continue
+        roots.append((index, pk))
+    plan = cascade.plan(ctx, object_type, [pk for _, pk in roots])
+    now = timezone.now()
+    deletions: dict[int, Deletion] = {}
+    for pos, (index, pk) in enumerate(roots):
+        members = plan.members.get(pos, {})
+        if pos in plan.refusals:
+            results[index] = RowResult(index, pk, plan.refusals[pos])
+        elif pk not in members.get(object_type.api_name, ()):
+            gone = errors.NotFound(f"No {object_type.label} with id {pk}.")
+            results[index] = RowResult(index, pk, gone)
+        else:
+            deletions[pos] = Deletion(
+                workspace=ctx.workspace,
+                object_name=object_type.api_name,
+                record_id=pk,
+                record_label=object_type.display_name(found[pk])[:255],
+                counts={name: len(ids) for name, ids in members.items()},
+                deleted_by=ctx.user,
+                deleted_at=now,
             )
-            new = found - batch[child.api_name]
-            if new:
-                batch[child.api_name] |= new
-                frontier.append((child.api_name, new))
-    for name, ids in batch.items():
-        for child, spec in registry.referrers(ctx.workspace, name):
-            if spec.on_delete is not OnDelete.RESTRICT:
-                continue
-            blocking = (
-                child.queryset(ctx.workspace)
-                .filter(lookup_in(spec, ids))
-                .exclude(pk__in=batch.get(child.api_name, ()))
-                .count()
-            )
-            if blocking:
-                target = types[name]
-                raise errors.ReferenceConflict(
-                    f"{blocking} {child.label_plural if blocking > 1 else child.label} "
-                    f"still refer{'s' if blocking == 1 else ''} to this {target.label} "
-                    f"through {spec.label}; delete or change "
-                    f"{'them' if blocking > 1 else 'it'} first.",
-                    field=spec.name,
+            results[index] = RowResult(index, pk, action="deleted")
+    Deletion.objects.bulk_create(deletions.values())
+    for pos, deletion in deletions.items():
+        index = roots[pos][0]
+        results[index] = RowResult(index, deletion.record_id, None, "deleted", deletion)
+    outbox.emit(_bin(ctx, plan, deletions, now))
+    return results
+
+
+def _bin(ctx: Context, plan: cascade.Plan, deletions: dict[int, Deletion], now):
+    """Move the planned members of ``deletions`` to the bin; their events."""
+    types = registry.for_workspace(ctx.workspace)
+    going: dict[str, dict[UUID, Deletion]] = {}
+    for pos, deletion in deletions.items():
+        for name, ids in plan.members[pos].items():
+            going.setdefault(name, {}).update(dict.fromkeys(ids, deletion))
+    events = []
+    for name, ids in going.items():
+        member_type = types.find(name)
+        rows = list(member_type.queryset(ctx.workspace).filter(pk__in=list(ids)))
+        for row in rows:
+            events.append(
+                outbox.event(
+                    ctx,
+                    member_type,
+                    row.pk,
+                    outbox.Event.DELETED,
+                    before=member_type.snapshot(row),
+                    after=None,
                 )
-    return {name: ids for name, ids in batch.items() if ids}
+            )
+            row.deleted_at, row.deletion = now, ids[row.pk]
+        member_type.model.objects.bulk_update(
+            rows, ["deleted_at", "deletion"], batch_size=1000
+        )
+    return events
 
 
 @transaction.atomic
@@ -91,40 +156,10 @@ def delete(
     """Move a record and what cascades from it to the recycle bin, as one
     batch. Writes a ``deleted`` event per record. With ``expected_version``,
     PreconditionFailed when the record is at another version. Atomic."""
-    object_type = registry.get(ctx, object_name)
-    require(ctx, object_type, Action.DELETE)
-    record = get_locked(ctx, object_type, record_id)
-    check_version(object_type, record, expected_version)
-    batch = _cascade(ctx, object_type, record.pk)
-    types = registry.for_workspace(ctx.workspace)
-    now = timezone.now()
-    deletion = Deletion.objects.create(
-        workspace=ctx.workspace,
-        object_name=object_type.api_name,
-        record_id=record.pk,
-        record_label=object_type.display_name(record)[:255],
-        counts={name: len(ids) for name, ids in batch.items()},
-        deleted_by=ctx.user,
-        deleted_at=now,
+    [result] = delete_many(
+        ctx, object_name, [record_id], expected_versions=[expected_version]
     )
-    events = []
-    for name, ids in batch.items():
-        member_type = types.find(name)
-        rows = member_type.queryset(ctx.workspace).filter(pk__in=ids)
-        for row in rows:
-            events.append(
-                outbox.event(
-                    ctx,
-                    member_type,
-                    row.pk,
-                    outbox.Event.DELETED,
-                    before=member_type.snapshot(row),
-                    after=None,
-                )
-            )
-        rows.update(deleted_at=now, deletion=deletion)
-    outbox.emit(events)
-    return deletion
+    return result.unwrap()
 
 
 def _get_deletion(ctx: Context, deletion_id: UUID) -> Deletion:

@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.access import Context
 from crm.metadata.types import ObjectType
 from crm.models import FieldChange
+from crm.records import writes
 
 
 def changes(
@@ -22,22 +23,37 @@ def changes(
     changed: Iterable[str],
 ) -> list[FieldChange]:
     """Unsaved history rows for the tracked fields among ``changed``."""
-    now = timezone.now()
-    return [
-        FieldChange(
-            workspace=ctx.workspace,
-            object_name=object_type.api_name,
-            record_id=record_id,
-            field=name,
-            old_value=before.get(name),
-            new_value=after.get(name),
-            changed_by=ctx.user,
-            changed_at=now,
-        )
-        for name in changed
-        if object_type.fields[name].tracked
-    ]
+    return maker(ctx, object_type)(record_id, before, after, changed)
+
+
+def maker(ctx: Context, object_type: ObjectType):
+    """``changes`` for many records of one object, sharing what the rows
+    have in common: ``make(record_id, before, after, changed)``."""
+    make = writes.factory(
+        FieldChange,
+        workspace=ctx.workspace,
+        object_name=object_type.api_name,
+        changed_by=ctx.user,
+    )
+    tracked = {name for name, spec in object_type.fields.items() if spec.tracked}
+
+    def changes_of(record_id: UUID, before, after, changed) -> list[FieldChange]:
+        now = timezone.now()
+        return [
+            make(
+                record_id=record_id,
+                field=name,
+                old_value=before.get(name),
+                new_value=after.get(name),
+                changed_at=now,
+            )
+            for name in changed
+            if name in tracked
+        ]
+
+    return changes_of
 
 
 def write(rows: list[FieldChange]) -> None:
-    FieldChange.objects.bulk_create(rows)
+    """Insert history rows (ids are not read back)."""
+    writes.insert_rows(FieldChange, rows)

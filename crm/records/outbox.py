@@ -9,7 +9,7 @@ finds them.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +20,7 @@ from django.utils import timezone
 from accounts.access import Context
 from crm.metadata.types import ObjectType
 from crm.models import OutboxEvent
+from crm.records import writes
 
 Event = OutboxEvent.Kind
 
@@ -55,10 +56,41 @@ def event(
     )
 
 
+def maker(ctx: Context, object_type: ObjectType) -> Callable[..., OutboxEvent]:
+    """``event`` for many records of one object: ``make(record_id, kind, *,
+    before, after, changed=())``, sharing what the events have in common."""
+    make = writes.factory(
+        OutboxEvent,
+        workspace=ctx.workspace,
+        object_name=object_type.api_name,
+        user=ctx.user,
+    )
+
+    def event_of(
+        record_id: UUID,
+        kind: Event,
+        *,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        changed: Iterable[str] = (),
+    ) -> OutboxEvent:
+        return make(
+            record_id=record_id,
+            event=kind,
+            before=before,
+            after=after,
+            changed=list(changed),
+            occurred_at=timezone.now(),
+        )
+
+    return event_of
+
+
 def emit(events: list[OutboxEvent]) -> None:
-    """Write events; call inside the transaction of the change. Dispatch is
-    triggered once per transaction, after it commits."""
-    OutboxEvent.objects.bulk_create(events)
+    """Write events (their ids are not read back); call inside the
+    transaction of the change. Dispatch is triggered once per transaction,
+    after it commits."""
+    writes.insert_rows(OutboxEvent, events)
     if events and not _trigger_pending():
         transaction.on_commit(_trigger_dispatch)
 

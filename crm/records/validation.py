@@ -1,16 +1,26 @@
 """Input cleaning and the checks a record must pass before it is written.
 
 ``clean_input`` turns a payload into typed values keyed by field name.
-``check`` looks at the record as it would be saved: required fields, lookups
-that exist in the same workspace, unique values, pipeline stages and the
-object's validation rules. Both collect every problem before raising.
+``check_many`` looks at records as they would be saved, in three stages: (1)
+the problems of cleaning, required fields, lookups that exist in the same
+workspace and pipeline stages; (2) the object's validation rules; (3) unique
+values. A record that fails a stage is not looked at by the next; every
+problem of the stage is reported at once. The work is set-based: one query
+per lookup field and one per unique field for the whole batch, rules parsed
+once. ``check`` is the same for one record.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
+
+from django.db.models import QuerySet
+from django.db.models.functions import Upper
 
 from accounts import errors
 from accounts.access import Context
@@ -65,12 +75,72 @@ def default_value(ctx: Context, object_type: ObjectType, spec: FieldSpec) -> Any
         return None
 
 
-def state_of(object_type: ObjectType, record) -> dict[str, Any]:
-    """Every field of an unsaved or saved record as Python values."""
-    return {
-        name: object_type.value(record, spec)
+@lru_cache(maxsize=1024)
+def _plan(object_type: ObjectType) -> tuple[tuple[str, str | None, str, Any], ...]:
+    """How to read each field: (name, column or None, JSON bag, from_json)."""
+    return tuple(
+        (name, spec.column, "", None)
+        if spec.storage is Storage.COLUMN
+        else (
+            name,
+            None,
+            "custom" if spec.storage is Storage.CUSTOM_JSON else "data",
+            spec.type.from_json,
+        )
         for name, spec in object_type.fields.items()
+    )
+
+
+def state_of(object_type: ObjectType, record) -> dict[str, Any]:
+    """Every field of an unsaved or saved record as Python values (what
+    ``object_type.value`` reads, for all fields at once)."""
+    loaded = record.__dict__
+    state = {}
+    for name, column, bag, from_json in _plan(object_type):
+        if column is not None:
+            state[name] = (
+                loaded[column] if column in loaded else getattr(record, column)
+            )
+        else:
+            state[name] = from_json(getattr(record, bag).get(name))
+    return state
+
+
+def from_prepared(
+    object_type: ObjectType, data: Mapping[str, Any]
+) -> tuple[dict[str, Any], list[FieldError]]:
+    """``clean_input`` of values it cleaned before and that were stored as
+    JSON since (``prepare``): read back without cleaning them again."""
+    fields = object_type.fields
+    return {name: fields[name].type.from_json(v) for name, v in data.items()}, []
+
+
+def prepare(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Cleaned values to keep as JSON and read back with ``from_prepared``:
+    numbers as exact text, the rest as orjson writes it."""
+    return {
+        name: str(value) if isinstance(value, Decimal) else value
+        for name, value in values.items()
     }
+
+
+@dataclass(eq=False)
+class Pending:
+    """One record about to be written, as the checks see it."""
+
+    #: Every field as it would be saved (``state_of``).
+    state: Mapping[str, Any]
+    #: The fields being written: lookups and unique values are checked for these.
+    changed: Iterable[str]
+    #: The record's id when it exists already (an update).
+    record_id: UUID | None = None
+    #: What cleaning the input found; reported with the first stage.
+    problems: list[FieldError] = field(default_factory=list)
+    #: Set by ``check_many`` when the record may not be written.
+    error: errors.ValidationFailed | None = None
+
+    def __post_init__(self) -> None:
+        self.changed = frozenset(self.changed)
 
 
 def _existing(ctx: Context, spec: FieldSpec, ids: set[UUID]) -> set[UUID]:
@@ -88,21 +158,168 @@ def _existing(ctx: Context, spec: FieldSpec, ids: set[UUID]) -> set[UUID]:
     )
 
 
-def _unique_taken(
-    ctx: Context, object_type: ObjectType, spec: FieldSpec, value, record_id
-) -> bool:
-    qs = object_type.queryset(ctx.workspace)
-    if spec.storage is Storage.COLUMN:
-        lookup = {
-            f"{spec.column}__iexact" if isinstance(value, str) else spec.column: value
-        }
-    else:
+def _missing_targets(
+    ctx: Context, object_type: ObjectType, items: Sequence[Pending]
+) -> list[list[FieldError]]:
+    """Per item, its lookups naming no live record the context may read: one
+    query per lookup field for all items."""
+    found: list[list[FieldError]] = [[] for _ in items]
+    for spec in object_type.lookups:
+        named = [
+            (i, item.state.get(spec.name))
+            for i, item in enumerate(items)
+            if spec.name in item.changed and item.state.get(spec.name) is not None
+        ]
+        if not named:
+            continue
+        existing = _existing(ctx, spec, {value for _, value in named})
+        what = (
+            "user in this workspace"
+            if spec.target == "user"
+            else (f"{spec.target} record")
+        )
+        for i, value in named:
+            if value not in existing:
+                found[i].append(FieldError(spec.name, f"No {what} has the id {value}."))
+    return found
+
+
+def _first_stage(ctx: Context, object_type: ObjectType, items: Sequence[Pending]):
+    missing = _missing_targets(ctx, object_type, items)
+    for item, lookups in zip(items, missing, strict=True):
+        problems = list(item.problems)
+        reported = {p.field for p in problems}
+        for spec in object_type.fields.values():
+            if (
+                spec.required
+                and spec.name not in reported
+                and spec.type.is_empty(item.state.get(spec.name))
+            ):
+                problems.append(FieldError(spec.name, f"{spec.label} is required."))
+        problems += lookups
+        _check_pipeline(object_type, item.state, problems)
+        if problems:
+            item.error = errors.ValidationFailed.from_errors(problems)
+
+
+def _rules(ctx: Context, object_type: ObjectType, items: Sequence[Pending]) -> None:
+    tests = [
+        (rule, evaluate.matcher(ctx, conditions))
+        for rule in object_type.rules
+        if (conditions := filters.parse(object_type, list(rule.condition)))
+    ]
+    if not tests:
+        return
+    for item in items:
+        problems = [
+            FieldError(rule.field, rule.message)
+            for rule, test in tests
+            if test(item.state)
+        ]
+        if problems:
+            item.error = errors.ValidationFailed.from_errors(problems)
+
+
+def unique_key(spec: FieldSpec) -> Callable[[Any], Hashable]:
+    """How two values of a unique field compare: text columns ignore case (as
+    ``iexact``), JSON-stored values compare as JSON."""
+    if spec.storage is not Storage.COLUMN:
+        return lambda value: _hashable(spec.type.to_json(value))
+    return lambda value: value.upper() if isinstance(value, str) else value
+
+
+def _hashable(value: Any) -> Hashable:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def holders(
+    ctx: Context,
+    object_type: ObjectType,
+    spec: FieldSpec,
+    values: list,
+    qs: QuerySet | None = None,
+) -> list[tuple[UUID, Hashable]]:
+    """(id, key) of the live records of the workspace (or of ``qs``) holding
+    any of ``values`` in the unique field ``spec``."""
+    qs = object_type.queryset(ctx.workspace) if qs is None else qs
+    key = unique_key(spec)
+    if spec.storage is not Storage.COLUMN:
         bag = "custom" if spec.storage is Storage.CUSTOM_JSON else "data"
-        lookup = {f"{bag}__{spec.name}": spec.type.to_json(value)}
-    qs = qs.filter(**lookup)
-    if record_id is not None:
-        qs = qs.exclude(pk=record_id)
-    return qs.exists()
+        path = f"{bag}__{spec.name}"
+        wanted = {key(v): spec.type.to_json(v) for v in values}
+        qs = qs.filter(**{f"{path}__in": list(wanted.values())})
+        return [
+            (pk, _hashable(held.get(spec.name)))
+            for pk, held in qs.values_list("pk", bag)
+        ]
+    texts = {v.upper() for v in values if isinstance(v, str)}
+    others = [v for v in values if not isinstance(v, str)]
+    if texts:
+        qs = qs.annotate(_unique_key=Upper(spec.column)).filter(
+            _unique_key__in=list(texts)
+        )
+    else:
+        qs = qs.filter(**{f"{spec.column}__in": others})
+    return [(pk, key(held)) for pk, held in qs.values_list("pk", spec.column)]
+
+
+def _unique(ctx: Context, object_type: ObjectType, items: Sequence[Pending]) -> None:
+    """Unique values against the workspace and the earlier items of the batch,
+    as if the items were written one after another."""
+    specs = [spec for spec in object_type.fields.values() if spec.unique]
+    held: dict[str, tuple[dict[Hashable, set], dict[Any, Hashable]]] = {}
+    for spec in specs:
+        values = [
+            item.state[spec.name]
+            for item in items
+            if spec.name in item.changed
+            and not spec.type.is_empty(item.state.get(spec.name))
+        ]
+        if not values:
+            continue
+        owners: dict[Hashable, set] = {}
+        held_by: dict[Any, Hashable] = {}
+        for pk, key in holders(ctx, object_type, spec, values):
+            owners.setdefault(key, set()).add(pk)
+            held_by[pk] = key
+        held[spec.name] = (owners, held_by)
+    if not held:
+        return
+    for item in items:
+        wanted = []
+        for spec in specs:
+            if spec.name not in held or spec.name not in item.changed:
+                continue
+            value = item.state.get(spec.name)
+            if spec.type.is_empty(value):
+                continue
+            wanted.append((spec, unique_key(spec)(value)))
+        me = item.record_id or item
+        duplicates = [
+            FieldError(
+                spec.name, f"Another {object_type.label} already has this {spec.label}."
+            )
+            for spec, key in wanted
+            if any(
+                other != me and held[spec.name][1].get(other) == key
+                for other in held[spec.name][0].get(key, ())
+            )
+        ]
+        if duplicates:
+            item.error = errors.DuplicateValue.from_errors(duplicates)
+            continue
+        for spec, key in wanted:
+            owners, held_by = held[spec.name]
+            owners.setdefault(key, set()).add(me)
+            held_by[me] = key
+
+
+def check_many(ctx: Context, object_type: ObjectType, items: Sequence[Pending]) -> None:
+    """Set ``error`` on every item that may not be written (ValidationFailed,
+    or DuplicateValue when only unique values are at fault)."""
+    _first_stage(ctx, object_type, [i for i in items if i.error is None])
+    _rules(ctx, object_type, [i for i in items if i.error is None])
+    _unique(ctx, object_type, [i for i in items if i.error is None])
 
 
 def check(
@@ -112,49 +329,15 @@ def check(
     *,
     changed: Iterable[str],
     record_id: UUID | None = None,
+    problems: Iterable[FieldError] = (),
 ) -> None:
     """Raise ValidationFailed (or DuplicateValue) listing every problem of the
-    record as it would be saved. ``changed`` limits lookups and unique checks
-    to the fields being written."""
-    changed = set(changed)
-    problems: list[FieldError] = []
-    for spec in object_type.fields.values():
-        if spec.required and spec.type.is_empty(state.get(spec.name)):
-            problems.append(FieldError(spec.name, f"{spec.label} is required."))
-    for spec in object_type.lookups:
-        value = state.get(spec.name)
-        if (
-            spec.name in changed
-            and value is not None
-            and value not in _existing(ctx, spec, {value})
-        ):
-            what = (
-                "user in this workspace"
-                if spec.target == "user"
-                else f"{spec.target} record"
-            )
-            problems.append(FieldError(spec.name, f"No {what} has the id {value}."))
-    _check_pipeline(object_type, state, problems)
-    if problems:
-        raise errors.ValidationFailed.from_errors(problems)
-    for rule in object_type.rules:
-        conditions = filters.parse(object_type, list(rule.condition))
-        if conditions and evaluate.matches(ctx, conditions, state):
-            problems.append(FieldError(rule.field, rule.message))
-    if problems:
-        raise errors.ValidationFailed.from_errors(problems)
-    duplicates = [
-        FieldError(
-            spec.name, f"Another {object_type.label} already has this {spec.label}."
-        )
-        for spec in object_type.fields.values()
-        if spec.unique
-        and spec.name in changed
-        and not spec.type.is_empty(state.get(spec.name))
-        and _unique_taken(ctx, object_type, spec, state[spec.name], record_id)
-    ]
-    if duplicates:
-        raise errors.DuplicateValue.from_errors(duplicates)
+    record as it would be saved, with ``problems`` found earlier. ``changed``
+    limits lookups and unique checks to the fields being written."""
+    item = Pending(state, changed, record_id, list(problems))
+    check_many(ctx, object_type, [item])
+    if item.error is not None:
+        raise item.error
 
 
 def _check_pipeline(

@@ -24,7 +24,7 @@ from accounts import access, errors
 from accounts.access import Action
 from crm import query, records
 from crm.metadata import registry
-from crm.query import members, parse, saved_views
+from crm.query import parse, saved_views
 from crm.views import display, state
 
 PAGE_SIZE = 50
@@ -60,6 +60,7 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
     object_type = registry.get(ctx, object_name)
     list_ = list_state(ctx, object_type, request.GET)
     cols = display.columns(ctx, object_type, list_.columns)
+    people = display.People(ctx)
     cursor = request.GET.get("cursor") or None
     error, page, rows = None, None, []
     try:
@@ -98,11 +99,11 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
         "next_params": list_.params(cursor=page.next_cursor)
         if page and page.has_more
         else "",
-        "filter_rows": state.filter_rows(object_type, list_.filters),
+        "filter_rows": state.filter_rows(object_type, list_.filters, people),
         "filter_fields": [s for s in object_type.fields.values() if s.type.key != "id"],
         "choosable": _column_choices(object_type, list_.columns),
         "saved_views": saved_views.usable(ctx, object_type),
-        "members": lambda: members.members(ctx),
+        "members": people,
         "can_create": ctx.can(object_type.api_name, Action.CREATE),
         "can_edit": ctx.can(object_type.api_name, Action.EDIT),
         "can_delete": ctx.can(object_type.api_name, Action.DELETE),
@@ -137,7 +138,9 @@ def filter_row(request: HttpRequest, object_name: str) -> HttpResponse:
     op = request.GET.get(f"o{index}", "")
     if spec is not None and op not in dict(state.operators_for(spec)):
         op = state.operators_for(spec)[0][0]
-    row = state.FilterRow(index, spec, op, request.GET.getlist(f"v{index}"))
+    row = state.FilterRow(
+        index, spec, op, request.GET.getlist(f"v{index}"), display.People(ctx)
+    )
     return render(
         request,
         "components/filter_builder.html#filter-row",
@@ -147,7 +150,6 @@ def filter_row(request: HttpRequest, object_name: str) -> HttpResponse:
             "filter_fields": [
                 s for s in object_type.fields.values() if s.type.key != "id"
             ],
-            "members": lambda: members.members(ctx),
         },
     )
 

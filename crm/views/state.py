@@ -9,16 +9,19 @@ the saved view the state started from.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.safestring import SafeString
 
 from crm.metadata.types import FieldSpec, ObjectType
 from crm.models import SavedView
 from crm.query import operators
+from crm.query.members import Member
+from crm.views import display
 
 MAX_FILTERS = 20
 #: The operators the builder offers, in this order, with their wording.
@@ -87,12 +90,14 @@ def value_kind(spec: FieldSpec, op: str) -> str:
 
 @dataclass
 class FilterRow:
-    """One row of the builder, as shown."""
+    """One row of the builder, as shown; ``people`` are offered by a row on a
+    person (``display.People``)."""
 
     index: int
     spec: FieldSpec | None
     op: str = ""
     values: list[str] = field(default_factory=list)
+    people: Collection[Member] = field(default=(), compare=False, repr=False)
 
     @property
     def operators(self) -> list[tuple[str, str]]:
@@ -110,6 +115,11 @@ class FilterRow:
     def high(self) -> str:
         return self.values[1] if len(self.values) > 1 else ""
 
+    @property
+    def people_options(self) -> SafeString:
+        """The members as ``<option>``s, the chosen ones selected."""
+        return display.member_options(self.people, self.values)
+
 
 def _as_values(rest: list[Any]) -> list[str]:
     if not rest:
@@ -120,14 +130,16 @@ def _as_values(rest: list[Any]) -> list[str]:
     return ["" if value is None else str(value)]
 
 
-def filter_rows(object_type: ObjectType, filters: list) -> list[FilterRow]:
+def filter_rows(
+    object_type: ObjectType, filters: list, people: Collection[Member] = ()
+) -> list[FilterRow]:
     rows = []
     for i, item in enumerate(filters):
         if not isinstance(item, list | tuple) or len(item) < 2:
             continue
         spec = object_type.find_field(str(item[0]))
         op = operators.canonical(str(item[1])) or ""
-        rows.append(FilterRow(i, spec, op, _as_values(list(item[2:]))))
+        rows.append(FilterRow(i, spec, op, _as_values(list(item[2:])), people))
     return rows
 
 

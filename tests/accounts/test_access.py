@@ -1,6 +1,6 @@
 import pytest
 
-from accounts import access, errors
+from accounts import access, credentials, errors
 from accounts.models import Membership
 from crm import records
 from crm.metadata import services as metadata
@@ -74,3 +74,75 @@ def test_rights_imply_what_they_should(workspace, grants, action, allowed):
         workspace=workspace, user=None, grants={"account": frozenset(grants)}
     )
     assert ctx.can("account", action) is allowed
+
+
+def _loaded_membership(user, workspace):
+    return (
+        Membership.objects.select_related("user", "workspace", "profile")
+        .filter(user=user, workspace=workspace)
+        .first()
+    )
+
+
+def test_the_context_of_a_loaded_membership_costs_no_query_for_an_admin(
+    ctx, member_ctx, django_assert_num_queries
+):
+    admin = _loaded_membership(ctx.user, ctx.workspace)
+    with django_assert_num_queries(0):
+        built = access.context_for_membership(admin)
+    assert (built.user, built.workspace, built.is_admin) == (
+        ctx.user,
+        ctx.workspace,
+        True,
+    )
+    member = _loaded_membership(member_ctx.user, member_ctx.workspace)
+    with django_assert_num_queries(1):  # the profile's grants
+        built = access.context_for_membership(member)
+    assert (built.is_admin, built.role_id, built.grants) == (
+        False,
+        member_ctx.role_id,
+        member_ctx.grants,
+    )
+
+
+@pytest.mark.parametrize("inactive", ["membership", "user", "workspace", "none"])
+def test_an_inactive_membership_user_or_workspace_has_no_context(
+    workspace, member, inactive
+):
+    membership = _loaded_membership(member, workspace)
+    if inactive == "none":
+        membership = None
+    elif inactive == "membership":
+        membership.is_active = False
+    else:
+        getattr(membership, inactive).is_active = False
+    with pytest.raises(errors.NotFound):
+        access.context_for_membership(membership)
+
+
+def test_with_membership_loads_the_holders_membership_in_that_workspace(
+    ctx, member, other_ctx, django_assert_num_queries
+):
+    from accounts import services
+    from accounts.models import PersonalAccessToken
+
+    services.add_member(other_ctx.workspace, member)
+    member_ctx = access.context_for_user(member, ctx.workspace)
+    credentials.issue_pat(member_ctx, name="here")
+    with django_assert_num_queries(1):
+        token = access.with_membership(PersonalAccessToken.objects, "user").get(
+            user=member
+        )
+        membership = access.membership_of(token, token.user, token.workspace)
+        assert membership.workspace == ctx.workspace
+        assert membership.profile.name == services.STANDARD_PROFILE
+    Membership.objects.filter(user=member, workspace=ctx.workspace).delete()
+    token = access.with_membership(PersonalAccessToken.objects, "user").get(user=member)
+    assert access.membership_of(token, token.user, token.workspace) is None
+
+
+def test_a_context_memo_is_its_own(ctx):
+    again = access.context_for_user(ctx.user, ctx.workspace)
+    ctx.memo["key"] = "value"
+    assert again.memo == {}
+    assert again == ctx  # the memo takes no part in equality

@@ -218,11 +218,7 @@ def test_groupby_in_the_second_documents_shape(api, objects, seeded):
             "['avg', 'count', 'count_distinct', 'max', 'min', 'sum'].",
         ),
         ({"nonsense": 1}, None, "Unknown aggregate key 'nonsense'."),
-        (
-            {"object": "contact"},
-            "object",
-            "The body names 'contact', the URL 'accounts'.",
-        ),
+        ({"object": "contact"}, "object", "The body names Contact, the URL Account."),
         ({"object": 7}, "object", "'object' is the name of an object, as text."),
     ],
 )

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts import credentials
-from accounts.models import ApiKey, Membership, PersonalAccessToken, User
+from accounts.models import ApiKey, Membership, PersonalAccessToken, User, Workspace
 from crm.models import Account
 from tests.api.conftest import ApiClient, pat
 
@@ -231,3 +231,34 @@ def test_a_scoped_pat_cannot_mint_a_wider_one(ctx):
     assert PersonalAccessToken.objects.count() == 1
     # It still reads.
     assert scoped.get("/api/v1/metadata/objects").status_code == 200
+
+
+def test_an_inactive_workspace_stops_every_credential(ctx, workspace):
+    secret = pat(ctx)
+    _, key = credentials.issue_api_key(ctx, name="K", scopes=["read:crm"])
+    Workspace.objects.filter(pk=workspace.pk).update(is_active=False)
+    for held in (secret, key):
+        assert ApiClient(held).get("/api/v1/metadata/objects").status_code == 401
+
+
+def test_only_the_membership_of_the_credentials_workspace_counts(ctx, owner, other_ctx):
+    from accounts import services
+
+    services.add_member(other_ctx.workspace, owner)
+    secret = pat(ctx)
+    Membership.objects.filter(user=owner, workspace=ctx.workspace).delete()
+    answer = ApiClient(secret).get("/api/v1/metadata/objects")
+    assert answer.status_code == 401
+    assert answer.json()["error"]["code"] == "authentication_failed"
+
+
+def test_a_pat_authenticates_in_one_query_with_its_membership(
+    ctx, member_ctx, django_assert_num_queries
+):
+    admin, member = ApiClient(pat(ctx)), ApiClient(pat(member_ctx))
+    for client in (admin, member):
+        client.get("/api/v1/metadata/objects")  # warm up; records the last use
+    with django_assert_num_queries(1):  # the token, user, membership, profile
+        assert admin.get("/api/v1/metadata/objects").status_code == 200
+    with django_assert_num_queries(2):  # and a standard user's grants
+        assert member.get("/api/v1/metadata/objects").status_code == 200

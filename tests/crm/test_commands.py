@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -432,6 +433,64 @@ def test_seed_demo_for_an_existing_user_with_another_password_says_so(owner):
     assert User.objects.get(email="maya.patel@example.com").check_password(
         demo.DEMO_PASSWORD
     )
+
+
+def test_seed_demo_users_adds_sales_reps_who_own_records_without_a_password(db):
+    out = run("seed_demo", "--records", "300", "--users", "300", "--seed", "3")
+
+    workspace = Workspace.objects.get(name="Demo Inc")
+    memberships = Membership.objects.filter(workspace=workspace, is_active=True)
+    assert memberships.count() == 300
+    extra = memberships.exclude(
+        user__email__in=(demo.DEMO_EMAIL, *TEAM_EMAILS)
+    ).select_related("user", "role", "profile")
+    assert extra.count() == 294
+    assert {(m.role.name, m.profile.name) for m in extra} == {
+        ("Sales Rep", "Standard User")
+    }
+    assert not any(m.user.has_usable_password() for m in extra)
+    group = PublicGroup.objects.get(workspace=workspace)
+    assert group.members.count() == 298  # the VP and every Sales Rep
+    owners = set()
+    for model in (crm_models.Account, crm_models.Lead, crm_models.Opportunity):
+        rows = model.objects.filter(workspace=workspace)
+        owners |= set(rows.values_list("owner__email", flat=True))
+    assert owners <= set(memberships.values_list("user__email", flat=True))
+    # Users past the 256th own records too (owners are not kept in a byte).
+    numbers = [re.search(r"\.(\d+)@", email) for email in owners]
+    assert max(int(n.group(1)) for n in numbers if n) > 250
+    assert "Plus 294 Sales Reps who own records and have no password.\n" in out
+    assert f"Team: {', '.join(TEAM_EMAILS)}\n" in out
+
+
+def test_seed_demo_users_cuts_the_named_team_and_reuses_existing_reps(db):
+    small = demo.seed(records=12, users=2, workspace_name="Two")
+    assert small.team == TEAM_EMAILS[:1]
+    assert small.extra_users == 0
+    owners = crm_models.Opportunity.objects.filter(workspace=small.workspace)
+    assert set(owners.values_list("owner__email", flat=True)) <= {
+        demo.DEMO_EMAIL,
+        TEAM_EMAILS[0],
+    }
+    first = demo.seed(records=12, users=9, workspace_name="Nine")
+    users = User.objects.count()
+
+    second = demo.seed(records=12, users=9, workspace_name="Nine again")
+
+    assert (first.extra_users, second.extra_users) == (3, 3)
+    assert User.objects.count() == users
+    assert Membership.objects.filter(workspace=second.workspace).count() == 9
+
+
+def test_seed_demo_refuses_a_team_of_no_users_and_changes_nothing(db):
+    with pytest.raises(CommandError) as refused:
+        run("seed_demo", "--users", "0")
+
+    assert str(refused.value) == (
+        "The team has from 1 to 10,000 users (the owner included)."
+    )
+    assert Workspace.objects.count() == 0
+    assert User.objects.count() == 0
 
 
 def test_seed_demo_gives_the_same_data_for_the_same_seed(db):

@@ -70,6 +70,7 @@ def test_create_cleans_values_and_fills_defaults(ctx):
 
 
 def test_create_reports_every_bad_field_and_writes_nothing(ctx):
+    """Bad values and missing required fields are reported together."""
     with pytest.raises(errors.ValidationFailed) as caught:
         records.create(
             ctx,
@@ -81,6 +82,7 @@ def test_create_reports_every_bad_field_and_writes_nothing(ctx):
         "email": "Enter a valid email address.",
         "birthdate": "Enter a date as YYYY-MM-DD.",
         "shoe_size": "Contact has no field 'shoe_size'.",
+        "last_name": "Last name is required.",
     }
     assert Contact.objects.count() == 0
     assert OutboxEvent.objects.count() == 0

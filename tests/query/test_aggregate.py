@@ -257,9 +257,17 @@ def test_aggregates_only_count_visible_records(ctx, member_ctx, deals):
         ({"group_by": ["nope"]}, "nope", "no field 'nope'"),
         ({"sort": "bogus"}, "sort", "not one"),
         ({"grouping": []}, None, "Unknown aggregate key"),
+        ({"object": "account"}, "object", "The body names Account, the URL Opport"),
+        ({"object": 7}, "object", "'object' is the name of an object, as text."),
+        ([["stage"]], None, "Send the aggregate as a JSON object."),
     ],
 )
 def test_bad_aggregates_name_what_is_wrong(ctx, payload, field, message):
     with pytest.raises(errors.ValidationFailed, match=message) as info:
         query.aggregate(ctx, "opportunity", payload)
     assert info.value.field == field
+
+
+def test_an_aggregate_body_may_name_the_object_of_its_url(ctx, deals):
+    named = query.aggregate(ctx, "opportunities", {"object": "Opportunity"})
+    assert named.rows == query.aggregate(ctx, "opportunity", {}).rows

@@ -63,6 +63,8 @@ from crm.query import ListQuery, Query, evaluate, filters
             "'NOPE' is not an operator",
         ),
         ({"object": "account"}, "object", "URL Opportunity"),
+        ({"object": 5}, "object", "'object' is the name of an object, as text."),
+        ({"object": ["opportunity"]}, "object", "as text"),
     ],
 )
 def test_a_bad_query_names_what_is_wrong(ctx, payload, field, message):
@@ -171,3 +173,15 @@ def test_a_validation_rule_refuses_a_matching_write(ctx):
             data={"name": "X", "close_date": "2026-01-01", "stage": "negotiation"},
         )
     assert info.value.field == "amount"
+
+
+def test_a_body_may_name_the_object_of_its_url(ctx):
+    found = Query.from_json(ctx, "opportunities", {"object": "crm_opportunity"})
+    assert found.object_type.api_name == "opportunity"
+
+
+@pytest.mark.parametrize("name", [5, None, 2.5, ["account"], {"a": 1}])
+def test_the_registry_finds_nothing_for_a_name_that_is_not_text(ctx, name):
+    from crm.metadata import registry
+
+    assert registry.for_workspace(ctx.workspace).find(name) is None

@@ -227,3 +227,37 @@ def test_a_profile_without_read_gets_an_empty_queryset_not_an_error(ctx, member_
     assert list(visibility.readable(member_ctx, secret)) == []
     with pytest.raises(errors.NotFound):
         Query.from_json(member_ctx, "secret_thing", {})
+
+
+def test_the_sharing_default_is_read_once_per_context(
+    ctx, org, django_assert_num_queries
+):
+    _sharing(ctx, "opportunity", "private")
+    ann = org.ctx["ann"]
+    opportunity = registry.get(ann, "opportunity")
+    with django_assert_num_queries(1):
+        assert visibility.default_access(ann, opportunity) == "private"
+    _sharing(ctx, "opportunity", "public_read")
+    with django_assert_num_queries(0):  # the same request: as it was read
+        assert visibility.default_access(ann, opportunity) == "private"
+    fresh = access.context_for_user(ann.user, ann.workspace)
+    assert visibility.default_access(fresh, opportunity) == "public_read"
+    assert _names(fresh) == ["ann deal", "bob deal", "manager deal"]
+
+
+def test_a_readable_queryset_is_a_fresh_one_every_time(ctx, org):
+    opportunity = registry.get(ctx, "opportunity")
+    first = visibility.readable(ctx, opportunity)
+    assert first.count() == 3
+    assert len(list(first)) == 3  # evaluated: its rows are cached on it
+    records.create(ctx, "opportunity", data={"name": "late", "close_date": DAY})
+    second = visibility.readable(ctx, opportunity)
+    assert second is not first
+    assert sorted(second.values_list("name", flat=True)) == [
+        "ann deal",
+        "bob deal",
+        "late",
+        "manager deal",
+    ]
+    binned = visibility.readable(ctx, opportunity, deleted=True)
+    assert list(binned) == []

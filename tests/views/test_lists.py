@@ -8,9 +8,11 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts import services
 from crm import query, records
 from crm.metadata import services as metadata
 from crm.models import SavedView
+from tests.factories import UserFactory
 
 
 def names_in(response) -> list[str]:
@@ -432,3 +434,29 @@ def test_every_standard_object_has_a_list(admin_client, ctx, obj):
     response = admin_client.get(list_url(obj))
     assert response.status_code == 200
     assert response.context["object_type"].api_name == obj
+
+
+def test_a_person_filter_offers_me_and_every_member_the_chosen_selected(
+    admin_client, workspace, owner, member
+):
+    odd = UserFactory(email="odd@example.com", name="<b>Odd</b> & Co")
+    services.add_member(workspace, odd)
+    url = reverse("crm:filter_row", args=["opportunity"])
+    row = admin_client.get(url, {"i": 0, "f0": "owner", "o0": "=", "v0": member.pk})
+    select = re.search(r'<select id="v0".*?</select>', row.content.decode(), re.S)
+    options = re.findall(
+        r'<option value="([^"]+)"( selected)?>(.*?)</option>', select.group(0)
+    )
+    assert options == [
+        ("$currentUser", "", "Me"),
+        (str(odd.pk), "", "&lt;b&gt;Odd&lt;/b&gt; &amp; Co"),
+        (str(owner.pk), "", "Olivia Owner"),
+        (str(member.pk), " selected", "Rita Rep"),
+    ]
+    page = admin_client.get(list_url("opportunity")).content.decode()
+    bulk = re.search(r'<select id="bulk-owner".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="([^"]+)">', bulk) == [
+        str(odd.pk),
+        str(owner.pk),
+        str(member.pk),
+    ]

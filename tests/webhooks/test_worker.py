@@ -11,125 +11,29 @@ worker listens on a queue of its own, so runs sharing a Redis never mix.
 from __future__ import annotations
 
 import logging
-import os
-import subprocess
-import sys
-import threading
 import time
 import uuid
 from contextlib import contextmanager
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import redis
 from celery import current_app
 from django.conf import settings
-from django.db import connection
 
 from crm import records
 from crm.models import OutboxEvent
+from tests import workers
 from tests.webhooks.conftest import subscribe
 from webhooks.models import Delivery
 
 pytestmark = pytest.mark.services
 
-ROOT = Path(__file__).resolve().parents[2]
 UNREACHABLE_BROKER = "redis://127.0.0.1:1/0"
-
-
-def _needs_services() -> None:
-    engine = settings.DATABASES["default"]["ENGINE"]
-    missing = []
-    if not settings.REDIS_URL:
-        missing.append("REDIS_URL")
-    if "postgresql" not in engine:
-        missing.append("DATABASE_URL (PostgreSQL)")
-    if missing:
-        message = f"a real Celery worker needs {' and '.join(missing)}"
-        if settings.REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-def _database_url() -> str:
-    db = connection.settings_dict  # NAME is the test database's by now
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    return (
-        f"postgres://{quote(db['USER'])}{password}@{db['HOST'] or '127.0.0.1'}:"
-        f"{db['PORT'] or 5432}/{db['NAME']}"
-    )
-
-
-class Worker:
-    def __init__(self, queue: str) -> None:
-        self.queue = queue
-        self.lines: list[str] = []
-        self.ready = threading.Event()
-        env = {
-            **os.environ,
-            "DATABASE_URL": _database_url(),
-            "REDIS_URL": settings.REDIS_URL,
-            "CELERY_QUEUE": queue,
-            "WEBHOOK_ALLOWED_HOSTS": "127.0.0.1",
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-        }
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "-l",
-                "info",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-                "--pool=threads",
-                "--concurrency=4",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        threading.Thread(target=self._read, daemon=True).start()
-        if not self.ready.wait(60):
-            self.stop()
-            raise RuntimeError("The Celery worker did not start:\n" + self.log())
-
-    def _read(self) -> None:
-        for line in self.process.stdout:
-            self.lines.append(line)
-            if " ready." in line:
-                self.ready.set()
-
-    def log(self) -> str:
-        return "".join(self.lines[-80:])
-
-    def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait(5)
-        client = redis.Redis.from_url(settings.REDIS_URL)
-        for key in client.scan_iter(match=f"*{self.queue}*"):
-            client.delete(key)
 
 
 @pytest.fixture(scope="session")
 def celery_worker(django_db_setup, django_db_blocker):
-    _needs_services()
-    worker = Worker(f"hotcrm-test-{uuid.uuid4().hex[:12]}")
+    workers.needs_services()
+    worker = workers.Worker(f"hotcrm-test-{uuid.uuid4().hex[:12]}")
     yield worker
     worker.stop()
 

@@ -1,4 +1,4 @@
-"""``manage.py seed_demo [--records N] [--email E --password P]
+"""``manage.py seed_demo [--records N] [--users N] [--email E --password P]
 [--workspace NAME] [--if-empty] [--ops-admin] [--seed S]``"""
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
@@ -21,6 +21,14 @@ class Command(BaseCommand):
             default=demo.DEFAULT_RECORDS,
             help="Opportunities to create; other objects scale with it "
             f"(default {demo.DEFAULT_RECORDS:,}).",
+        )
+        parser.add_argument(
+            "--users",
+            type=int,
+            default=demo.DEFAULT_USERS,
+            help="Users who own the records, the login included (default "
+            f"{demo.DEFAULT_USERS}: the named team); past the named team, more "
+            "Sales Reps without a password, as a large organisation has.",
         )
         parser.add_argument("--email", default=demo.DEMO_EMAIL)
         parser.add_argument("--password", default=demo.DEMO_PASSWORD)
@@ -52,6 +60,7 @@ class Command(BaseCommand):
                 workspace_name=options["workspace"],
                 if_empty=options["if_empty"],
                 seed=options["seed"],
+                users=options["users"],
                 progress=self.stdout.write,
             )
         except errors.ValidationFailed as exc:
@@ -70,3 +79,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Login: {result.email}  password: {result.password}")
         if result.created and result.team:
             self.stdout.write(f"Team: {', '.join(result.team)}")
+        if result.created and result.extra_users:
+            self.stdout.write(
+                f"Plus {result.extra_users:,} Sales Reps who own records and have "
+                "no password."
+            )

@@ -1,0 +1,213 @@
+"""Bulk jobs end to end: rows/s of a 10,000-row create and update, and the
+create as a ratio to a raw COPY of the same rows, in the same run.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/hotcrm \\
+        .venv/bin/python bench/bulk_bench.py [--rows 10000] [--runs 5] [--worker]
+
+What is timed, per run: ``POST /api/v1/accounts/bulk`` through the Django
+test client (a personal access token, the request's full check of every row,
+the job and its chunks stored) → the job run to the end (every row cleaned and
+checked — lookups, rules, required fields — written with its outbox event;
+an update also with its field history) → ``GET /api/v1/jobs/{id}`` answering
+``completed``. By default the job runs in-process, as without a broker; with
+``--worker`` a real Celery worker (REDIS_URL) runs it and the client polls.
+The webhook dispatcher that each commit would trigger is switched off: it is
+not the job's work (bench/webhooks_bench.py measures it).
+
+The baseline: the same rows (the same columns and values) written by one
+``COPY`` with psycopg 3, nothing else. Each figure is the median of
+``--runs`` runs, each on new rows. Targets: create >= 20,000 rows/s (stretch
+30,000), update >= 15,000 rows/s.
+
+Runs in a scratch database ``<name>_bulk_bench`` next to DATABASE_URL's,
+created and dropped here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["LOG_LEVEL"] = "WARNING"
+
+INDUSTRIES = ["technology", "finance", "energy", "retail", "healthcare"]
+
+
+def payload(n: int, run: int, parent: str) -> list[dict]:
+    return [
+        {
+            "name": f"Account {run}-{i}",
+            "annual_revenue": 1000 + i,
+            "number_of_employees": i % 5000,
+            "industry": INDUSTRIES[i % len(INDUSTRIES)],
+            "phone": f"+1 555 {i % 10000:04d}",
+            "website": f"https://a{i}.example.com",
+            "billing_city": "Springfield",
+            "billing_country": "US",
+            "rating": "hot" if i % 2 else "warm",
+            "parent_account": parent,
+        }
+        for i in range(n)
+    ]
+
+
+def copy_rows(connection, workspace, owner, rows: list[dict]) -> float:
+    """Seconds to write ``rows`` as accounts with one COPY: the baseline."""
+    from django.utils import timezone
+    from uuid_utils.compat import uuid7
+
+    from crm.models import Account
+
+    fields = [f for f in Account._meta.concrete_fields]
+    names = ", ".join(f'"{f.column}"' for f in fields)
+    started = time.perf_counter()
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        raw = cursor.cursor
+        with raw.copy(f'COPY "{Account._meta.db_table}" ({names}) FROM STDIN') as copy:
+            for row in rows:
+                values = {
+                    "id": uuid7(),
+                    "workspace_id": workspace.pk,
+                    "owner_id": owner.pk,
+                    "created_by_id": owner.pk,
+                    "updated_by_id": owner.pk,
+                    "created_at": now,
+                    "updated_at": now,
+                    "custom": "{}",
+                    "parent_account_id": row["parent_account"].rpartition("_")[2],
+                    **{k: v for k, v in row.items() if k != "parent_account"},
+                }
+                copy.write_row([values.get(f.attname, _empty(f)) for f in fields])
+    return time.perf_counter() - started
+
+
+def _empty(field):
+    if field.has_default() and not callable(field.default):
+        return field.default
+    return None if field.null else ""
+
+
+def wait(client, url: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        job = client.get(url).json()
+        if job["status"] in ("completed", "failed"):
+            return job
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the job did not finish: {job}")
+        time.sleep(0.005)
+
+
+def run(options) -> None:
+    import django
+
+    django.setup()
+    from celery import current_app
+    from django.db import connection, transaction
+
+    from accounts import access, credentials
+    from crm import records, workspaces
+    from crm.models import Account, OutboxEvent
+    from crm.records import outbox
+    from tests.api.conftest import ApiClient
+
+    if connection.vendor != "postgresql":
+        sys.exit("bench/bulk_bench.py needs a PostgreSQL DATABASE_URL.")
+    outbox._trigger_dispatch = lambda: None
+    test = connection.settings_dict.setdefault("TEST", {})
+    test["NAME"] = f"{connection.settings_dict['NAME']}_bulk_bench"
+    old_name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False
+    )
+    worker = None
+    try:
+        workspace, owner = workspaces.create(
+            "Bench", email="bench@example.com", password="bench-password-1"
+        )
+        ctx = access.context_for_user(owner, workspace)
+        _, secret = credentials.issue_pat(ctx, name="bench")
+        client = ApiClient(secret)
+        parent = records.create(ctx, "account", data={"name": "Parent"})
+        parent_id = f"acc_{parent.pk.hex}"
+        if options.worker:
+            from tests.workers import Worker
+
+            worker = Worker(f"hotcrm-bench-{os.getpid()}", options.worker_env)
+            current_app.conf.task_always_eager = False
+            current_app.conf.task_default_queue = worker.queue
+        else:
+            current_app.conf.task_always_eager = True
+        created, updated, copied = [], [], []
+        profile = cProfile.Profile() if options.profile else None
+        for n in range(options.runs + 1):  # the first run warms up
+            rows = payload(options.rows, n, parent_id)
+            body = {"operation": "create", "records": rows}
+            if profile and n:
+                profile.enable()
+            started = time.perf_counter()
+            answer = client.post("/api/v1/accounts/bulk", body)
+            job = wait(client, answer.json()["status_url"])
+            elapsed = time.perf_counter() - started
+            if profile:
+                profile.disable()
+            assert job["succeeded"] == options.rows, job
+            ids = [
+                f"acc_{pk.hex}"
+                for pk in Account.objects.filter(name__startswith=f"Account {n}-")
+                .order_by()
+                .values_list("pk", flat=True)
+            ]
+            changes = [
+                {"id": pk, "rating": "cold", "annual_revenue": i}
+                for i, pk in enumerate(ids)
+            ]
+            body = {"operation": "update", "records": changes}
+            started = time.perf_counter()
+            answer = client.post("/api/v1/accounts/bulk", body)
+            job = wait(client, answer.json()["status_url"])
+            update_elapsed = time.perf_counter() - started
+            assert job["actions"] == {"updated": options.rows}, job
+            with transaction.atomic():
+                copy_elapsed = copy_rows(connection, workspace, owner, rows)
+            if n:
+                created.append(elapsed)
+                updated.append(update_elapsed)
+                copied.append(copy_elapsed)
+        events = OutboxEvent.objects.filter(workspace=workspace).count()
+        assert events == 1 + 2 * options.rows * (options.runs + 1), events
+        create_s, update_s, copy_s = map(statistics.median, (created, updated, copied))
+        where = "a Celery worker" if worker else "in-process"
+        print(f"database:     {connection.vendor}, jobs run {where}")
+        print(f"rows per run: {options.rows:,} ({options.runs} runs, median)")
+        print(f"bulk create:  {create_s:.3f} s = {options.rows / create_s:,.0f} rows/s")
+        print(f"raw COPY:     {copy_s:.3f} s = {options.rows / copy_s:,.0f} rows/s")
+        print(f"create/COPY:  {create_s / copy_s:.1f}x the time of the raw COPY")
+        print(f"bulk update:  {update_s:.3f} s = {options.rows / update_s:,.0f} rows/s")
+        if profile:
+            pstats.Stats(profile).sort_stats(options.sort).print_stats(45)
+    finally:
+        if worker is not None:
+            worker.stop()
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--worker", action="store_true", help="run jobs on Celery")
+    parser.add_argument("--profile", action="store_true", help="profile the creates")
+    parser.add_argument("--sort", default="cumulative", help="profile order")
+    options = parser.parse_args()
+    options.worker_env = {}
+    run(options)
