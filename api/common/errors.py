@@ -42,7 +42,6 @@ STATUS = {
     "idempotency_key_reused": 422,
     "rate_limited": 429,
     "server_error": 500,
-    "not_implemented": 501,
 }
 
 
@@ -52,14 +51,6 @@ class PayloadTooLarge(exceptions.APIException):
 
     def __init__(self, limit: int) -> None:
         super().__init__(f"The request body is larger than {limit} bytes.")
-
-
-class NotImplementedYet(exceptions.APIException):
-    """A documented endpoint whose work is not available in this release."""
-
-    status_code = 501
-    default_code = "not_implemented"
-    default_detail = "This endpoint is not available yet."
 
 
 class RequestInProgress(exceptions.APIException):
