@@ -70,6 +70,13 @@ def _chunk(job: Job) -> tuple[JobChunk, list]:
     return chunk, orjson.loads(bytes(chunk.payload))
 
 
+def _finish_chunk(job: Job, results: Sequence[RowResult], failures) -> bool:
+    JobError.objects.bulk_create(failures)
+    _count(job, results, failures)
+    job.next_chunk += 1
+    return job.next_chunk < job.chunk_count
+
+
 def bulk_step(ctx: Context, job: Job) -> bool:
     chunk, rows = _chunk(job)
     results = apply(ctx, job, rows)
@@ -78,13 +85,12 @@ def bulk_step(ctx: Context, job: Job) -> bool:
         for result in results
         if not result.ok
     ]
-    JobError.objects.bulk_create(failures)
-    _count(job, results, failures)
-    job.next_chunk += 1
-    return job.next_chunk < job.chunk_count
+    return _finish_chunk(job, results, failures)
 
 
 def import_step(ctx: Context, job: Job) -> bool:
+    """An import's chunk holds ``[line, cells]`` pairs; a refused row keeps
+    its line and cells for the error report."""
     _, rows = _chunk(job)
     mapping = job.options["mapping"]
     results = apply(ctx, job, [csv_io.row_data(mapping, cells) for _, cells in rows])
@@ -93,10 +99,7 @@ def import_step(ctx: Context, job: Job) -> bool:
         for result in results
         if not result.ok
     ]
-    JobError.objects.bulk_create(failures)
-    _count(job, results, failures)
-    job.next_chunk += 1
-    return job.next_chunk < job.chunk_count
+    return _finish_chunk(job, results, failures)
 
 
 def export_query(ctx: Context, object_name: str, body: Any, *, cursor: str | None):

@@ -127,11 +127,10 @@ def _bin(ctx: Context, plan: cascade.Plan, deletions: dict[int, Deletion], now):
     for name, ids in going.items():
         member_type = types.find(name)
         rows = list(member_type.queryset(ctx.workspace).filter(pk__in=list(ids)))
+        event = outbox.maker(ctx, member_type)
         for row in rows:
             events.append(
-                outbox.event(
-                    ctx,
-                    member_type,
+                event(
                     row.pk,
                     outbox.Event.DELETED,
                     before=member_type.snapshot(row),
@@ -224,12 +223,11 @@ def restore(ctx: Context, deletion_id: UUID) -> Deletion:
     for object_type, rows in members:
         restored = list(rows)
         rows.update(deleted_at=None, deletion=None)
+        event = outbox.maker(ctx, object_type)
         for row in restored:
             row.deleted_at, row.deletion = None, None
             events.append(
-                outbox.event(
-                    ctx,
-                    object_type,
+                event(
                     row.pk,
                     outbox.Event.RESTORED,
                     before=None,

@@ -32,33 +32,9 @@ DISPATCH_TASK = "webhooks.dispatch"
 _RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
 
-def event(
-    ctx: Context,
-    object_type: ObjectType,
-    record_id: UUID,
-    kind: Event,
-    *,
-    before: dict[str, Any] | None,
-    after: dict[str, Any] | None,
-    changed: Iterable[str] = (),
-) -> OutboxEvent:
-    """An unsaved event row; ``emit`` writes a batch of them."""
-    return OutboxEvent(
-        workspace=ctx.workspace,
-        object_name=object_type.api_name,
-        record_id=record_id,
-        event=kind,
-        before=before,
-        after=after,
-        changed=list(changed),
-        user=ctx.user,
-        occurred_at=timezone.now(),
-    )
-
-
 def maker(ctx: Context, object_type: ObjectType) -> Callable[..., OutboxEvent]:
-    """``event`` for many records of one object: ``make(record_id, kind, *,
-    before, after, changed=())``, sharing what the events have in common."""
+    """A maker of unsaved events for records of one object: ``make(record_id,
+    kind, *, before, after, changed=())``; ``emit`` writes a batch of them."""
     make = writes.factory(
         OutboxEvent,
         workspace=ctx.workspace,
