@@ -1,6 +1,14 @@
 """CRM models: standard objects, metadata and the rows the lifecycle writes."""
 
 from crm.models.activity import Call, EmailMessage, Event, Note, Task
+from crm.models.commerce import (
+    Contract,
+    OpportunityLineItem,
+    Price,
+    Product,
+    Quote,
+    QuoteLineItem,
+)
 from crm.models.jobs import Job, JobChunk, JobError
 from crm.models.metadata import (
     FieldDefinition,
@@ -14,14 +22,8 @@ from crm.models.sales import (
     Campaign,
     CampaignMember,
     Contact,
-    Contract,
     Lead,
     Opportunity,
-    OpportunityLineItem,
-    Price,
-    Product,
-    Quote,
-    QuoteLineItem,
 )
 from crm.models.service import Case
 from crm.models.sharing import ObjectSharing, SharingRule

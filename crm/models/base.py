@@ -115,3 +115,15 @@ class Address(models.Model):
 
     class Meta:
         abstract = True
+
+
+def money(**kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=18, decimal_places=2, null=True, blank=True, **kwargs
+    )
+
+
+def percent(**kwargs) -> models.DecimalField:
+    return models.DecimalField(
+        max_digits=5, decimal_places=2, null=True, blank=True, **kwargs
+    )

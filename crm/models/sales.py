@@ -1,5 +1,6 @@
-"""Sales objects: accounts, contacts, leads, opportunities, products, quotes,
-contracts and campaigns.
+"""Sales objects: accounts, contacts, campaigns (and their members), leads
+and opportunities. Products, price book entries, line items, quotes and
+contracts are in ``crm.models.commerce``.
 
 Each model's inner ``CRM`` class names the object for the registry: api name,
 plural, id prefix, HubSpot type id, and the field-type hints a column alone
@@ -7,26 +8,17 @@ cannot give. ``on_delete`` of a foreign key says what a soft delete does:
 CASCADE goes to the bin with the parent, PROTECT refuses the delete.
 """
 
-from datetime import timedelta
-from decimal import Decimal
-
-from dateutil.relativedelta import relativedelta
 from django.db import models
 
 from crm.models import choices
-from crm.models.base import Address, BillingAddress, MailingAddress, StandardRecord
-
-
-def _money(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=18, decimal_places=2, null=True, blank=True, **kwargs
-    )
-
-
-def _percent(**kwargs) -> models.DecimalField:
-    return models.DecimalField(
-        max_digits=5, decimal_places=2, null=True, blank=True, **kwargs
-    )
+from crm.models.base import (
+    Address,
+    BillingAddress,
+    MailingAddress,
+    StandardRecord,
+    money,
+    percent,
+)
 
 
 class Account(BillingAddress, StandardRecord):
@@ -43,7 +35,7 @@ class Account(BillingAddress, StandardRecord):
     industry = models.CharField(
         max_length=40, choices=choices.Industry.choices, blank=True
     )
-    annual_revenue = _money()
+    annual_revenue = money()
     number_of_employees = models.PositiveIntegerField(null=True, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(max_length=255, blank=True)
@@ -149,9 +141,9 @@ class Campaign(StandardRecord):
     )
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
-    budgeted_cost = _money()
-    actual_cost = _money()
-    expected_revenue = _money()
+    budgeted_cost = money()
+    actual_cost = money()
+    expected_revenue = money()
     is_active = models.BooleanField(default=True)
     parent_campaign = models.ForeignKey(
         "self",
@@ -189,7 +181,7 @@ class Lead(Address, StandardRecord):
     industry = models.CharField(
         max_length=40, choices=choices.Industry.choices, blank=True
     )
-    annual_revenue = _money()
+    annual_revenue = money()
     number_of_employees = models.PositiveIntegerField(null=True, blank=True)
     lead_source = models.CharField(
         max_length=30, choices=choices.LeadSource.choices, blank=True
@@ -275,11 +267,11 @@ class Opportunity(StandardRecord):
         on_delete=models.SET_NULL,
         related_name="opportunities",
     )
-    amount = _money()
+    amount = money()
     close_date = models.DateField()
     pipeline = models.CharField(max_length=60, blank=True)
     stage = models.CharField(max_length=60)
-    probability = _percent()
+    probability = percent()
     type = models.CharField(max_length=30, choices=Type.choices, blank=True)
     forecast_category = models.CharField(
         max_length=20, choices=ForecastCategory.choices, blank=True
@@ -336,218 +328,6 @@ class Opportunity(StandardRecord):
 
     def __str__(self) -> str:
         return self.name
-
-
-class Product(StandardRecord):
-    class Family(models.TextChoices):
-        SOFTWARE = "software", "Software"
-        HARDWARE = "hardware", "Hardware"
-        SERVICES = "services", "Services"
-        SUPPORT = "support", "Support"
-        TRAINING = "training", "Training"
-
-    name = models.CharField("product name", max_length=255)
-    product_code = models.CharField(max_length=60, blank=True)
-    family = models.CharField(max_length=20, choices=Family.choices, blank=True)
-    list_price = _money()
-    is_active = models.BooleanField(default=True)
-    description = models.TextField(blank=True)
-
-    class CRM:
-        api_name = "product"
-        plural = "products"
-        prefix = "prod"
-        hubspot_type_id = "0-7"
-        unique = ("product_code",)
-        field_types = {"list_price": "currency"}
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class Price(StandardRecord):
-    """A price of a product in a named price book (Salesforce's PricebookEntry)."""
-
-    product = models.ForeignKey(
-        Product, on_delete=models.CASCADE, related_name="prices"
-    )
-    price_book = models.CharField(max_length=80, default="Standard")
-    currency = models.CharField(max_length=3, default="USD")
-    unit_price = models.DecimalField(max_digits=18, decimal_places=2)
-    is_active = models.BooleanField(default=True)
-
-    class CRM:
-        api_name = "price"
-        navigation = False
-        plural = "prices"
-        prefix = "pri"
-        name_field = "price_book"
-        field_types = {"unit_price": "currency"}
-
-    def __str__(self) -> str:
-        return f"{self.price_book} {self.currency} {self.unit_price}"
-
-
-class LineItem(StandardRecord):
-    """A product at a quantity and price, on an opportunity or a quote."""
-
-    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="+")
-    name = models.CharField(max_length=255, blank=True)
-    quantity = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal(1))
-    unit_price = models.DecimalField(max_digits=18, decimal_places=2)
-    discount = _percent()
-    total_price = _money(editable=False)
-    description = models.CharField(max_length=255, blank=True)
-
-    class Meta:
-        abstract = True
-
-    def __str__(self) -> str:
-        return self.name or str(self.pk)
-
-    def derive(self) -> None:
-        if self.quantity is None or self.unit_price is None:
-            self.total_price = None
-            return
-        gross = self.quantity * self.unit_price
-        off = (self.discount or Decimal(0)) / Decimal(100)
-        self.total_price = (gross * (1 - off)).quantize(Decimal("0.01"))
-
-
-class OpportunityLineItem(LineItem):
-    opportunity = models.ForeignKey(
-        Opportunity, on_delete=models.CASCADE, related_name="line_items"
-    )
-    service_date = models.DateField(null=True, blank=True)
-
-    class CRM:
-        api_name = "opportunity_line_item"
-        navigation = False
-        plural = "opportunity_line_items"
-        prefix = "oli"
-        hubspot_type_id = "0-8"
-        field_types = {
-            "quantity": "number",
-            "unit_price": "currency",
-            "discount": "percent",
-            "total_price": "currency",
-        }
-
-
-class Quote(StandardRecord):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        NEEDS_REVIEW = "needs_review", "Needs review"
-        IN_REVIEW = "in_review", "In review"
-        APPROVED = "approved", "Approved"
-        REJECTED = "rejected", "Rejected"
-        PRESENTED = "presented", "Presented"
-        ACCEPTED = "accepted", "Accepted"
-        DENIED = "denied", "Denied"
-
-    name = models.CharField("quote name", max_length=255)
-    opportunity = models.ForeignKey(
-        Opportunity,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        related_name="quotes",
-    )
-    account = models.ForeignKey(
-        Account, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
-    )
-    contact = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="quotes"
-    )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT
-    )
-    expiration_date = models.DateField(null=True, blank=True)
-    discount = _percent()
-    tax = _money()
-    shipping_handling = _money()
-    description = models.TextField(blank=True)
-
-    class CRM:
-        api_name = "quote"
-        plural = "quotes"
-        prefix = "quo"
-        hubspot_type_id = "0-14"
-        field_types = {
-            "discount": "percent",
-            "tax": "currency",
-            "shipping_handling": "currency",
-        }
-
-    def __str__(self) -> str:
-        return self.name
-
-
-class QuoteLineItem(LineItem):
-    quote = models.ForeignKey(
-        Quote, on_delete=models.CASCADE, related_name="line_items"
-    )
-
-    class CRM:
-        api_name = "quote_line_item"
-        navigation = False
-        plural = "quote_line_items"
-        prefix = "qli"
-        field_types = {
-            "quantity": "number",
-            "unit_price": "currency",
-            "discount": "percent",
-            "total_price": "currency",
-        }
-
-
-class Contract(BillingAddress, StandardRecord):
-    class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        IN_APPROVAL = "in_approval", "In approval"
-        ACTIVATED = "activated", "Activated"
-        TERMINATED = "terminated", "Terminated"
-        EXPIRED = "expired", "Expired"
-
-    name = models.CharField("contract name", max_length=255)
-    contract_number = models.CharField(max_length=40, blank=True)
-    account = models.ForeignKey(
-        Account, on_delete=models.CASCADE, related_name="contracts"
-    )
-    status = models.CharField(
-        max_length=20, choices=Status.choices, default=Status.DRAFT
-    )
-    start_date = models.DateField(null=True, blank=True)
-    term_months = models.PositiveIntegerField(null=True, blank=True)
-    end_date = models.DateField(null=True, blank=True, editable=False)
-    owner_expiration_notice = models.PositiveIntegerField(
-        "expiration notice (days)", null=True, blank=True
-    )
-    customer_signed_by = models.ForeignKey(
-        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    customer_signed_date = models.DateField(null=True, blank=True)
-    company_signed_date = models.DateField(null=True, blank=True)
-    special_terms = models.TextField(blank=True)
-    description = models.TextField(blank=True)
-
-    class CRM:
-        api_name = "contract"
-        plural = "contracts"
-        prefix = "ctr"
-
-    def __str__(self) -> str:
-        return self.name
-
-    def derive(self) -> None:
-        if self.start_date is None or self.term_months is None:
-            self.end_date = None
-        else:
-            self.end_date = (
-                self.start_date
-                + relativedelta(months=self.term_months)
-                - timedelta(days=1)
-            )
 
 
 class CampaignMember(StandardRecord):
