@@ -1,0 +1,450 @@
+"""The ops command ``seed_demo`` and the demo data of crm.demo behind it."""
+
+import datetime as dt
+import io
+import re
+from decimal import Decimal
+
+import pytest
+from dateutil.relativedelta import relativedelta
+from django.core.management import CommandError, call_command
+
+from accounts import access
+from accounts.models import Membership, PublicGroup, User, Workspace
+from crm import demo, records
+from crm import models as crm_models
+from crm.metadata import registry
+from crm.records import validation
+from tests.conftest import PASSWORD
+
+NOW = dt.datetime(2026, 3, 16, 15, 30, tzinfo=dt.UTC)
+TODAY = NOW.date()
+RECORDS = 48
+#: Rows per model for RECORDS opportunities (see demo.plan).
+EXPECTED_COUNTS = {
+    crm_models.Product: 42,
+    crm_models.Price: 84,
+    crm_models.Campaign: 5,
+    crm_models.Account: 12,
+    crm_models.Contact: 24,
+    crm_models.Opportunity: 48,
+    crm_models.Lead: 24,
+    crm_models.CampaignMember: 12,
+    crm_models.Case: 10,
+    crm_models.Task: 14,
+    crm_models.Event: 7,
+    crm_models.Note: 7,
+    crm_models.Call: 9,
+    crm_models.EmailMessage: 9,
+}
+#: Made for some opportunities only: at least one each.
+SOME = (
+    crm_models.OpportunityLineItem,
+    crm_models.Quote,
+    crm_models.QuoteLineItem,
+    crm_models.Contract,
+)
+TEAM_EMAILS = (
+    "maya.patel@hotcrm.local",
+    "liam.chen@hotcrm.local",
+    "sofia.garcia@hotcrm.local",
+    "noah.williams@hotcrm.local",
+    "ava.johnson@hotcrm.local",
+)
+
+
+def run(*args: str) -> str:
+    out = io.StringIO()
+    call_command(*args, stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict:
+    return {
+        model: model.objects.count()
+        for model in (*crm_models.STANDARD_MODELS, Workspace, User, Membership)
+    }
+
+
+@pytest.fixture
+def seeded(other_ctx):
+    """A demo workspace (beside another workspace, Globex) seeded at NOW."""
+    result = demo.seed(records=RECORDS, seed=7, now=NOW)
+    owner = User.objects.get(email=demo.DEMO_EMAIL)
+    return result, access.context_for_user(owner, result.workspace)
+
+
+def test_seed_demo_creates_every_object_in_one_workspace_and_prints_the_login(
+    other_ctx,
+):
+    out = run("seed_demo", "--records", str(RECORDS))
+
+    workspace = Workspace.objects.get(name="Demo Inc")
+    for model, expected in EXPECTED_COUNTS.items():
+        assert model.objects.filter(workspace=workspace).count() == expected, model
+    for model in SOME:
+        assert model.objects.filter(workspace=workspace).exists(), model
+    for model in crm_models.STANDARD_MODELS:
+        assert not model.objects.exclude(workspace=workspace).exists(), model
+    lines = out.splitlines()
+    assert lines[0] == "Seeding 'Demo Inc' with 48 opportunities (seed 1)."
+    assert lines[-3:] == [
+        f"Workspace 'Demo Inc', id {workspace.pk}",
+        "Login: demo@hotcrm.local  password: hotcrm-demo",
+        f"Team: {', '.join(TEAM_EMAILS)}",
+    ]
+    assert User.objects.get(email=demo.DEMO_EMAIL).check_password("hotcrm-demo")
+
+
+def test_seed_demo_builds_the_team_with_roles_memberships_and_a_group(seeded):
+    result, _ = seeded
+    memberships = Membership.objects.filter(workspace=result.workspace)
+
+    roles = {
+        m.user.email: (m.role.name, m.role.parent.name if m.role.parent else None)
+        for m in memberships.select_related("user", "role__parent")
+    }
+    assert roles == {
+        "demo@hotcrm.local": ("CEO", None),
+        "maya.patel@hotcrm.local": ("VP Sales", "CEO"),
+        "liam.chen@hotcrm.local": ("Sales Rep", "VP Sales"),
+        "sofia.garcia@hotcrm.local": ("Sales Rep", "VP Sales"),
+        "noah.williams@hotcrm.local": ("Sales Rep", "VP Sales"),
+        "ava.johnson@hotcrm.local": ("Support", "CEO"),
+    }
+    profiles = {m.user.email: m.profile.name for m in memberships}
+    assert profiles["demo@hotcrm.local"] == "System Administrator"
+    assert {profiles[email] for email in TEAM_EMAILS} == {"Standard User"}
+    group = PublicGroup.objects.get(workspace=result.workspace)
+    assert group.name == "Enterprise Deals"
+    assert sorted(group.members.values_list("email", flat=True)) == sorted(
+        TEAM_EMAILS[:4]
+    )
+    assert User.objects.get(email=TEAM_EMAILS[0]).check_password("hotcrm-demo")
+    assert result.team == TEAM_EMAILS
+
+
+def test_seeded_opportunities_cover_every_stage_with_stage_derived_fields(seeded):
+    result, ctx = seeded
+    pipeline = registry.get(ctx, "opportunity").pipeline(None)
+    opportunities = list(
+        crm_models.Opportunity.objects.filter(workspace=result.workspace)
+    )
+
+    assert {o.stage for o in opportunities} == {s.key for s in pipeline.stages}
+    for o in opportunities:
+        stage = pipeline.stage(o.stage)
+        assert o.pipeline == "sales"
+        assert o.probability == stage.probability
+        assert o.is_closed is (stage.kind != "open")
+        assert o.is_won is (stage.kind == "won")
+        if stage.kind == "open":
+            assert o.closed_at is None
+            assert TODAY - dt.timedelta(30) <= o.close_date <= TODAY + dt.timedelta(183)
+        else:
+            assert o.created_at <= o.closed_at <= NOW
+            assert o.closed_at.date() == o.close_date
+            assert TODAY - dt.timedelta(365) <= o.close_date <= TODAY
+        assert NOW - dt.timedelta(days=549) <= o.created_at <= NOW
+        assert o.close_date >= o.created_at.date()
+        items = list(o.line_items.all())
+        if items:
+            assert o.amount == sum(i.total_price for i in items)
+        for item in items:
+            off = 1 - (item.discount or 0) / Decimal(100)
+            expected = (item.quantity * item.unit_price * off).quantize(Decimal("0.01"))
+            assert item.total_price == expected
+    owners = {o.owner_id for o in opportunities}
+    assert len(owners) >= 4
+
+
+def test_seeded_leads_cases_and_people_are_consistent(seeded):
+    result, ctx = seeded
+    workspace = result.workspace
+    lead_statuses = {s.key for s in registry.get(ctx, "lead").pipeline(None).stages}
+    case_pipeline = registry.get(ctx, "case").pipeline(None)
+
+    leads = crm_models.Lead.objects.filter(workspace=workspace)
+    assert {lead.status for lead in leads} == lead_statuses
+    for lead in leads:
+        assert lead.name == f"{lead.first_name} {lead.last_name}"
+        assert lead.pipeline == "leads"
+        if lead.is_converted:
+            assert lead.status == "qualified"
+            assert lead.converted_opportunity.account_id == lead.converted_account_id
+    cases = crm_models.Case.objects.filter(workspace=workspace)
+    assert {c.status for c in cases} == {s.key for s in case_pipeline.stages}
+    for case in cases:
+        closed = case_pipeline.stage(case.status).kind != "open"
+        assert case.is_closed is closed
+        assert (case.closed_at is not None) is closed
+    for contact in crm_models.Contact.objects.filter(workspace=workspace):
+        assert contact.name == f"{contact.first_name} {contact.last_name}"
+        assert contact.account_id is not None
+    for contract in crm_models.Contract.objects.filter(workspace=workspace):
+        assert contract.end_date == (
+            contract.start_date
+            + relativedelta(months=contract.term_months)
+            - dt.timedelta(days=1)
+        )
+        assert contract.account.opportunities.filter(is_won=True).exists()
+    for quote in crm_models.Quote.objects.filter(workspace=workspace):
+        assert quote.account_id == quote.opportunity.account_id
+        assert quote.line_items.count() == quote.opportunity.line_items.count()
+
+
+def test_seeded_lookups_stay_in_the_workspace_and_owners_are_members(seeded):
+    result, ctx = seeded
+    workspace = result.workspace
+    members = set(
+        Membership.objects.filter(workspace=workspace).values_list("user_id", flat=True)
+    )
+
+    checked = 0
+    for object_type in registry.all_types(ctx):
+        rows = object_type.queryset(workspace)
+        for spec in object_type.lookups:
+            ids = set(rows.values_list(spec.column, flat=True)) - {None}
+            if spec.target == "user":
+                assert ids <= members, (object_type.api_name, spec.name)
+            else:
+                target = registry.get(ctx, spec.target).queryset(workspace)
+                alive = set(target.filter(pk__in=ids).values_list("pk", flat=True))
+                assert ids == alive, (object_type.api_name, spec.name)
+            checked += len(ids)
+    assert checked > 300
+    owners = set(crm_models.Opportunity.objects.values_list("owner_id", flat=True))
+    assert owners <= members
+
+
+def test_seeded_records_pass_the_lifecycles_validation(seeded):
+    """Every field of a sample of each object, cleaned as input, is what is
+    stored, and the record as a whole passes the lifecycle's checks."""
+    result, ctx = seeded
+    for object_type in registry.all_types(ctx):
+        sample = list(object_type.queryset(result.workspace).order_by("pk")[:5])
+        assert sample, object_type.api_name
+        for record in sample:
+            snapshot = object_type.snapshot(record)
+            data = {s.name: snapshot[s.name] for s in object_type.writable_fields}
+            values, problems = validation.clean_input(object_type, data)
+            assert problems == [], (object_type.api_name, problems)
+            state = validation.state_of(object_type, record)
+            # Empty input cleans to None; assign() stores the type's empty value.
+            stored = {
+                name: object_type.fields[name].type.empty if value is None else value
+                for name, value in values.items()
+            }
+            assert stored == {name: state[name] for name in values}
+            validation.check(
+                ctx,
+                object_type,
+                state,
+                changed=object_type.fields,
+                record_id=record.pk,
+            )
+
+
+#: A real change per object: a field and a value no seeded record has.
+CHANGES = {
+    "account": ("description", "Renewal at risk."),
+    "contact": ("title", "Chief Revenue Officer"),
+    "lead": ("title", "Head of Procurement (acting)"),
+    "opportunity": ("next_step", "Sign the order form"),
+    "opportunity_line_item": ("quantity", 999),
+    "product": ("description", "Now with SSO."),
+    "price": ("price_book", "Reseller"),
+    "quote": ("discount", 12),
+    "quote_line_item": ("discount", 7),
+    "contract": ("term_months", 48),
+    "case": ("reason", "Changed in a test"),
+    "campaign": ("description", "Moved online."),
+    "campaign_member": ("first_responded_date", "2020-01-02"),
+    "task": ("subject", "Send the revised quote"),
+    "event": ("location", "Board room"),
+    "note": ("title", "Edited"),
+    "call": ("duration_seconds", 3601),
+    "email": ("cc_addresses", "boss@example.com"),
+}
+
+
+def test_seeded_records_take_a_real_update_through_the_lifecycle(seeded):
+    result, ctx = seeded
+    assert set(CHANGES) == {t.api_name for t in registry.all_types(ctx)}
+    assert not crm_models.OutboxEvent.objects.filter(workspace=result.workspace)
+    assert not crm_models.FieldChange.objects.filter(workspace=result.workspace)
+
+    for name, (field, value) in CHANGES.items():
+        record = registry.get(ctx, name).queryset(result.workspace).first()
+        updated = records.update(ctx, name, record.pk, data={field: value})
+        changes = crm_models.FieldChange.objects.filter(record_id=record.pk)
+        assert [c.field for c in changes] == [field], name
+        assert updated.updated_by_id == ctx.user_id
+    events = crm_models.OutboxEvent.objects.filter(workspace=result.workspace)
+    assert events.count() == len(CHANGES)
+
+
+def test_moving_a_seeded_opportunity_to_won_derives_like_any_other(seeded):
+    result, ctx = seeded
+    pipeline = registry.get(ctx, "opportunity").pipeline(None)
+    won = next(s for s in pipeline.stages if s.kind == "won")
+    deal = crm_models.Opportunity.objects.filter(
+        workspace=result.workspace, is_closed=False
+    ).first()
+
+    updated = records.update(ctx, "opportunity", deal.pk, data={"stage": won.key})
+
+    assert (updated.is_closed, updated.is_won) == (True, True)
+    assert updated.probability == won.probability
+    kinds = crm_models.OutboxEvent.objects.filter(record_id=deal.pk)
+    assert sorted(kinds.values_list("event", flat=True)) == [
+        "stage_changed",
+        "updated",
+    ]
+
+
+def test_seed_demo_if_empty_is_a_no_op_the_second_time(db):
+    first = run("seed_demo", "--records", "12", "--if-empty")
+    before = row_counts()
+
+    second = run("seed_demo", "--records", "12", "--if-empty")
+
+    assert row_counts() == before
+    workspace = Workspace.objects.get()
+    assert first.splitlines()[-2:-1] == [
+        "Login: demo@hotcrm.local  password: hotcrm-demo"
+    ]
+    assert second == (
+        "The workspace 'Demo Inc' exists already; nothing to do.\n"
+        f"Workspace 'Demo Inc', id {workspace.pk}\n"
+        "Login: demo@hotcrm.local  password: hotcrm-demo\n"
+    )
+
+
+def test_seed_demo_for_an_existing_user_with_another_password_says_so(owner):
+    out = run("seed_demo", "--records", "6", "--email", owner.email)
+
+    assert "Login: owner@example.com (existing user; password unchanged)\n" in out
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+    assert [w.name for w in Workspace.objects.all()] == ["Demo Inc"]
+    assert User.objects.get(email="maya.patel@example.com").check_password(
+        demo.DEMO_PASSWORD
+    )
+
+
+def test_seed_demo_users_adds_sales_reps_who_own_records_without_a_password(db):
+    out = run("seed_demo", "--records", "300", "--users", "300", "--seed", "3")
+
+    workspace = Workspace.objects.get(name="Demo Inc")
+    memberships = Membership.objects.filter(workspace=workspace, is_active=True)
+    assert memberships.count() == 300
+    extra = memberships.exclude(
+        user__email__in=(demo.DEMO_EMAIL, *TEAM_EMAILS)
+    ).select_related("user", "role", "profile")
+    assert extra.count() == 294
+    assert {(m.role.name, m.profile.name) for m in extra} == {
+        ("Sales Rep", "Standard User")
+    }
+    assert not any(m.user.has_usable_password() for m in extra)
+    group = PublicGroup.objects.get(workspace=workspace)
+    assert group.members.count() == 298  # the VP and every Sales Rep
+    owners = set()
+    for model in (crm_models.Account, crm_models.Lead, crm_models.Opportunity):
+        rows = model.objects.filter(workspace=workspace)
+        owners |= set(rows.values_list("owner__email", flat=True))
+    assert owners <= set(memberships.values_list("user__email", flat=True))
+    # Users past the 256th own records too (owners are not kept in a byte).
+    numbers = [re.search(r"\.(\d+)@", email) for email in owners]
+    assert max(int(n.group(1)) for n in numbers if n) > 250
+    assert "Plus 294 Sales Reps who own records and have no password.\n" in out
+    assert f"Team: {', '.join(TEAM_EMAILS)}\n" in out
+
+
+def test_seed_demo_users_cuts_the_named_team_and_reuses_existing_reps(db):
+    small = demo.seed(records=12, users=2, workspace_name="Two")
+    assert small.team == TEAM_EMAILS[:1]
+    assert small.extra_users == 0
+    owners = crm_models.Opportunity.objects.filter(workspace=small.workspace)
+    assert set(owners.values_list("owner__email", flat=True)) <= {
+        demo.DEMO_EMAIL,
+        TEAM_EMAILS[0],
+    }
+    first = demo.seed(records=12, users=9, workspace_name="Nine")
+    users = User.objects.count()
+
+    second = demo.seed(records=12, users=9, workspace_name="Nine again")
+
+    assert (first.extra_users, second.extra_users) == (3, 3)
+    assert User.objects.count() == users
+    assert Membership.objects.filter(workspace=second.workspace).count() == 9
+
+
+def test_seed_demo_refuses_a_team_of_no_users_and_changes_nothing(db):
+    with pytest.raises(CommandError) as refused:
+        run("seed_demo", "--users", "0")
+
+    assert str(refused.value) == (
+        "The team has from 1 to 10,000 users (the owner included)."
+    )
+    assert Workspace.objects.count() == 0
+    assert User.objects.count() == 0
+
+
+def test_seed_demo_gives_the_same_data_for_the_same_seed(db):
+    def deals(name: str) -> list[tuple]:
+        demo.seed(records=24, seed=5, now=NOW, workspace_name=name)
+        return list(
+            crm_models.Opportunity.objects.filter(workspace__name=name)
+            .order_by("created_at")
+            .values_list("name", "amount", "stage", "close_date", "created_at")
+        )
+
+    first, second = deals("One"), deals("Two")
+
+    assert first == second
+    assert len(first) == 24
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("--records", "-1"), "The number of records cannot be negative."),
+        (("--email", "nobody"), "'nobody' is not a valid email address."),
+        (
+            ("--password", ""),
+            "A password is required to create the user demo@hotcrm.local.",
+        ),
+        (("--workspace", " "), "The workspace needs a name of at most 200 characters."),
+    ],
+)
+def test_seed_demo_refuses_bad_input_and_changes_nothing(db, args, message):
+    with pytest.raises(CommandError) as refused:
+        run("seed_demo", *args)
+
+    assert str(refused.value) == message
+    assert Workspace.objects.count() == 0
+    assert User.objects.count() == 0
+
+
+def test_seed_demo_checks_the_team_password_even_when_the_owner_exists(owner):
+    with pytest.raises(CommandError) as refused:
+        run("seed_demo", "--records", "6", "--email", owner.email, "--password", "zq7k")
+
+    assert str(refused.value) == (
+        "This password is too short. It must contain at least 8 characters."
+    )
+    assert Workspace.objects.count() == 0
+    assert list(User.objects.all()) == [owner]
+
+
+def test_seed_demo_ops_admin_lets_the_login_into_the_django_admin(db, client):
+    from django.core.management import call_command
+
+    from accounts.models import User
+
+    call_command("seed_demo", "--records", "0", "--ops-admin", stdout=io.StringIO())
+    user = User.objects.get(email="demo@hotcrm.local")
+    assert (user.is_staff, user.is_superuser) == (True, True)
+    client.force_login(user)
+    assert client.get("/admin/crm/opportunity/").status_code == 200
