@@ -28,8 +28,8 @@ so that a busy machine slows all sizes alike. Printed: the median server time
 (and the median time spent in SQL) per size; each figure at the largest size
 over the smallest against the target (≤ 1.5x with the same number of
 queries); the 100k figures for the issue's closing note. ``--explain`` prints
-EXPLAIN ANALYZE of each figure's slowest SQL; ``--indexes`` first creates the
-indexes proposed for ``crm.models`` (``proposed``) where they are missing.
+EXPLAIN ANALYZE of each figure's slowest SQL. Migrate each database first:
+the indexes the board and the home page read come with ``crm``'s migrations.
 """
 
 from __future__ import annotations
@@ -92,75 +92,14 @@ class Counter:
         return sum(s[0] for s in self.statements) * 1000
 
 
-def proposed() -> list[tuple[type, object]]:
-    """The indexes proposed for ``crm.models`` (bench/README.md), as the
-    ``Meta.indexes`` entries a migration would add: (model, index)."""
-    from django.db import models
-
-    from crm.models import Opportunity, Task
-
-    live = models.Q(deleted_at__isnull=True)
-    return [
-        (
-            Opportunity,
-            models.Index(
-                fields=["workspace", "owner", "pipeline", "stage", "-amount", "-id"],
-                name="opportunity_board",
-                condition=live,
-            ),
-        ),
-        (
-            Opportunity,
-            models.Index(
-                fields=["workspace", "owner", "close_date"],
-                include=["stage", "amount"],
-                name="opportunity_open_owner",
-                condition=live & models.Q(is_closed=False),
-            ),
-        ),
-        (
-            Task,
-            models.Index(
-                fields=["workspace", "owner", "due_date", "id"],
-                name="task_open_owner",
-                condition=live & ~models.Q(status="completed"),
-            ),
-        ),
-    ]
-
-
-def _ensure_indexes() -> list[str]:
-    """Create the proposed indexes a database lacks, with the DDL Django's
-    migration would run; VACUUM ANALYZE what changed."""
+def _unapplied() -> list[str]:
+    """Migrations the database lacks (the screens' indexes come with them)."""
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
-    made = []
-    with connection.cursor() as cursor:
-        for model, index in proposed():
-            cursor.execute(
-                "SELECT 1 FROM pg_indexes WHERE indexname = %s", [index.name]
-            )
-            if cursor.fetchone():
-                continue
-            _say(f"  creating index {index.name} …")
-            with connection.schema_editor() as editor:
-                editor.add_index(model, index)
-            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
-            made.append(index.name)
-    return made
-
-
-def _present() -> list[str]:
-    from django.db import connection
-
-    names = [index.name for _, index in proposed()]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s) "
-            "ORDER BY indexname",
-            [names],
-        )
-        return [row[0] for row in cursor.fetchall()]
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    return [f"{m.app_label}.{m.name}" for m, _ in plan]
 
 
 def _explain(statements, top: int = 2) -> None:
@@ -177,7 +116,7 @@ def _explain(statements, top: int = 2) -> None:
 class Screens:
     """The requests of one database, signed in as its demo owner."""
 
-    def __init__(self, owner: str, *, indexes: bool) -> None:
+    def __init__(self, owner: str) -> None:
         import django
 
         django.setup()
@@ -192,7 +131,8 @@ class Screens:
 
         if connection.vendor != "postgresql":
             sys.exit("The benchmark needs PostgreSQL databases.")
-        made = _ensure_indexes() if indexes else []
+        if missing := _unapplied():
+            sys.exit(f"Migrate the database first: {', '.join(missing)}")
         live = Opportunity.objects.filter(deleted_at__isnull=True)
         sizes = dict(
             live.values("workspace_id")
@@ -250,8 +190,6 @@ class Screens:
             "members": seats.count(),
             "owner_deals": owned["deals"],
             "owner_open": owned["open"],
-            "indexes_made": made,
-            "indexes": _present(),
         }
         self.runs = {
             "list": lambda: [self.get(self.first)],
@@ -306,7 +244,7 @@ class Screens:
 def child(args) -> None:
     """Serve the parent, one JSON line per command: ``about``,
     ``measure NAME``, ``time NAME``; end of input ends."""
-    screens = Screens(args.owner, indexes=args.indexes)
+    screens = Screens(args.owner)
     for line in sys.stdin:
         command, _, name = line.strip().partition(" ")
         if command == "about":
@@ -328,7 +266,7 @@ class Child:
     def __init__(self, label: str, url: str, args) -> None:
         self.label = label
         command = [sys.executable, __file__, "--child", "--owner", args.owner]
-        command += ["--explain"] * args.explain + ["--indexes"] * args.indexes
+        command += ["--explain"] * args.explain
         self.process = subprocess.Popen(
             command,
             env={**os.environ, "DATABASE_URL": url},
@@ -379,13 +317,11 @@ def _kib(n: int) -> str:
 
 def report(results: list[dict]) -> None:
     for r in results:
-        made = f", made {', '.join(r['indexes_made'])}" if r["indexes_made"] else ""
         print()
         print(
             f"{r['label']}: {r['workspace']!r}, {r['opportunities']:,} "
             f"opportunities, {r['members']} members; the board's owner has "
-            f"{r['owner_deals']:,} ({r['owner_open']:,} open); proposed indexes "
-            f"present: {', '.join(r['indexes']) or 'none'}{made}"
+            f"{r['owner_deals']:,} ({r['owner_open']:,} open)"
         )
         print(
             f"  {'':<42}{'ms':>8}{'fastest':>9}{'in SQL':>8}{'SQL':>5}"
@@ -447,7 +383,6 @@ def main() -> None:
         help="the board's owner: busiest (default), me, or a member's email",
     )
     parser.add_argument("--explain", action="store_true")
-    parser.add_argument("--indexes", action="store_true")
     parser.add_argument("--json", help="also write the results to this file")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()

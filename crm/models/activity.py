@@ -66,6 +66,17 @@ class Task(Activity):
         hubspot_type_id = "0-27"
         name_field = "subject"
 
+    class Meta:
+        indexes = [
+            # The home page's "my tasks due", in due-date order.
+            models.Index(
+                fields=["workspace", "owner", "due_date", "id"],
+                name="task_open_owner",
+                condition=models.Q(deleted_at__isnull=True)
+                & ~models.Q(status="completed"),
+            ),
+        ]
+
     def derive(self) -> None:
         if self.status != self.Status.COMPLETED:
             self.completed_at = None

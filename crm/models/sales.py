@@ -324,6 +324,21 @@ class Opportunity(StandardRecord):
                 name="opportunity_close",
                 condition=models.Q(deleted_at__isnull=True),
             ),
+            # A one-owner board: its stage totals are an index-only scan of
+            # the owner's deals, each column's cards (largest amount first,
+            # keyset on amount and id) a range read.
+            models.Index(
+                fields=["workspace", "owner", "pipeline", "stage", "-amount", "-id"],
+                name="opportunity_board",
+                condition=models.Q(deleted_at__isnull=True),
+            ),
+            # The home page's "my open deals" by stage and by close month.
+            models.Index(
+                fields=["workspace", "owner", "close_date"],
+                include=["stage", "amount"],
+                name="opportunity_open_owner",
+                condition=models.Q(deleted_at__isnull=True, is_closed=False),
+            ),
         ]
 
     def __str__(self) -> str:
