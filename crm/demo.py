@@ -12,7 +12,8 @@ months.
 
 Bulk seeding deliberately bypasses ``crm.records``: rows are written with
 ``bulk_create``, so demo data has no field history (FieldChange) and no
-outbox events (no webhook fires for it). It writes only what the lifecycle's
+outbox events (no webhook fires for it); the pipeline totals the events
+would have moved are recounted at the end. It writes only what the lifecycle's
 validation would accept: picklist values and pipeline stages come from the
 workspace's registry, lookups point at live records of the same workspace,
 owners are members, required fields are filled, every row's ``derive()`` has
@@ -45,6 +46,7 @@ from crm import (
     workspaces,
 )
 from crm import models as crm_models
+from crm.records import totals
 
 DEMO_EMAIL = "demo@hotcrm.local"
 DEMO_PASSWORD = "hotcrm-demo"
@@ -197,6 +199,8 @@ def seed(
         say(f"  {'users':<26}{len(team.users):>10,}  {_since(started)}")
         s = demo_rows.Seeding(workspace, team, seed=seed, now=now)
         counts = _rows(s, plan(records), say, started)
+        totals.rebuild(workspace)  # the lifecycle would have kept them
+        say(f"  {'pipeline totals':<36}{_since(started)}")
     # PostgreSQL checks the (deferred) foreign keys of every row here.
     say(f"  {'committed':<36}{_since(started)}")
     return Result(

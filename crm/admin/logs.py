@@ -1,7 +1,7 @@
-"""The admin of what the lifecycle records around records: field history and
-outbox events (logs: read here, never written), links between records (made
-and removed through ``crm.records``), and the recycle bin (restore a batch, or
-purge it for good).
+"""The admin of what the lifecycle records around records: field history,
+outbox events and pipeline totals (read here, never written; totals can be
+recounted), links between records (made and removed through
+``crm.records``), and the recycle bin (restore a batch, or purge it for good).
 """
 
 from __future__ import annotations
@@ -9,9 +9,11 @@ from __future__ import annotations
 from django.contrib import admin
 
 from accounts import access
+from accounts.models import Workspace
 from crm import records
 from crm.admin import base
 from crm.models import Deletion
+from crm.records import totals
 
 
 class LogAdmin(base.BigTable, admin.ModelAdmin):
@@ -58,6 +60,30 @@ class OutboxEventAdmin(LogAdmin):
     list_filter = ("event", base.object_name_filter("object_name"), "workspace")
     list_select_related = ("user", "workspace")
     search_fields = ("=record_id",)
+
+
+class StageTotalAdmin(LogAdmin):
+    list_display = (
+        "object_name",
+        "pipeline",
+        "stage",
+        "owner_key",
+        "count",
+        "amount_count",
+        "amount_cents",
+        "workspace",
+    )
+    list_filter = (base.object_name_filter("object_name"), "workspace")
+    list_select_related = ("workspace",)
+    search_fields = ("=stage", "=owner_key")
+    actions = ("recount",)
+
+    @admin.action(description="Recount the totals of these workspaces")
+    def recount(self, request, queryset) -> None:
+        workspaces = Workspace.objects.filter(pk__in=queryset.values("workspace_id"))
+        for workspace in workspaces:
+            totals.rebuild(workspace)
+        self.message_user(request, f"Recounted {len(workspaces)} workspace(s).")
 
 
 class AssociationAdmin(base.BigTable, base.LifecycleAdmin):

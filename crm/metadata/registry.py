@@ -167,6 +167,7 @@ def standard_types() -> tuple[ObjectType, ...]:
                 name_field=getattr(crm, "name_field", "name"),
                 hubspot_type_id=getattr(crm, "hubspot_type_id", None),
                 pipeline_field=getattr(crm, "pipeline_field", None),
+                amount_field=getattr(crm, "amount_field", None),
                 description=getattr(crm, "description", ""),
                 in_navigation=getattr(crm, "navigation", True),
             )

@@ -155,6 +155,8 @@ class ObjectType:
     definition_id: int | None = None
     #: The picklist that moves along a pipeline (``stage``, ``status``).
     pipeline_field: str | None = None
+    #: The currency column a pipeline board totals (``amount``), if any.
+    amount_field: str | None = None
     #: Shown in the app's navigation; child objects (line items) are not.
     in_navigation: bool = True
     pipelines: tuple[PipelineSpec, ...] = ()

@@ -33,6 +33,7 @@ from crm.models.system import (
     Deletion,
     FieldChange,
     OutboxEvent,
+    StageTotal,
 )
 from crm.models.views import SavedView
 
@@ -92,6 +93,7 @@ __all__ = [
     "SavedView",
     "SharingRule",
     "Stage",
+    "StageTotal",
     "Task",
     "ValidationRule",
 ]

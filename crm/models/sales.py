@@ -299,6 +299,7 @@ class Opportunity(StandardRecord):
         prefix = "opp"
         hubspot_type_id = "0-3"
         pipeline_field = "stage"
+        amount_field = "amount"
         field_types = {
             "amount": "currency",
             "probability": "percent",

@@ -1,5 +1,5 @@
 """Rows the lifecycle writes around records: custom records, associations,
-history, the outbox and recycle-bin batches."""
+history, the outbox, recycle-bin batches and pipeline totals."""
 
 from django.conf import settings
 from django.db import models
@@ -178,3 +178,37 @@ class Deletion(models.Model):
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+
+class StageTotal(models.Model):
+    """The live records of a pipeline object in one (pipeline, stage, owner):
+    how many, and the sum of the object's amount field in cents (exact on
+    every database). ``crm.records.totals`` moves these with each event the
+    lifecycle writes, in the same transaction; ``crm.query.totals`` answers a
+    pipeline board's totals from them, so the board costs the same at a
+    thousand records as at a million."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    object_name = models.CharField(max_length=60)
+    pipeline = models.CharField(max_length=60, blank=True)
+    stage = models.CharField(max_length=60, blank=True)
+    #: The owner's id as 32 hex digits; "" for records without an owner.
+    owner_key = models.CharField(max_length=32, blank=True)
+    count = models.BigIntegerField(default=0)
+    #: Records whose amount is set: a sum over none of them is null, not 0.
+    amount_count = models.BigIntegerField(default=0)
+    amount_cents = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "object_name", "pipeline", "stage", "owner_key"],
+                name="stagetotal_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_name} {self.pipeline}/{self.stage}: {self.count}"

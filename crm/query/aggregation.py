@@ -30,7 +30,7 @@ from django.db.models.functions import (
 
 from accounts.access import Context
 from crm.metadata.types import ObjectType, normalize
-from crm.query import compile, filters, jsonsql, paths, reads
+from crm.query import compile, filters, jsonsql, paths, reads, totals
 from crm.query.filters import Where
 from crm.query.parse import Query
 from crm.query.shape import fail, limit, target
@@ -303,20 +303,48 @@ def aggregate(ctx: Context, target: AggregateQuery | str, payload=None) -> Aggre
     says otherwise; at most ``limit`` of them (``has_more`` tells)."""
     if not isinstance(target, AggregateQuery):
         target = AggregateQuery.from_json(ctx, target, payload)
+    raws = totals.answer(ctx, target)
+    if raws is None:
+        raws = from_records(ctx, target)
+    else:
+        raws = _sorted(target, raws)[: target.limit + 1]
+    return _shaped(target, raws)
+
+
+def _order(target: AggregateQuery) -> list[tuple[str, bool]]:
+    """(raw name, descending) of the sort: as asked, else by the groups."""
+    by_name = {g.key: f"_g{i}" for i, g in enumerate(target.groups)}
+    by_name |= {m.alias: f"_m{i}" for i, m in enumerate(target.metrics)}
+    return [(by_name[name], desc) for name, desc in target.sort] or [
+        (f"_g{i}", False) for i in range(len(target.groups))
+    ]
+
+
+def _sorted(target: AggregateQuery, raws: list[dict]) -> list[dict]:
+    """Raw groups in the order the database gives them (nulls last going up,
+    first going down)."""
+    for name, descending in reversed(_order(target)):
+        raws.sort(
+            key=lambda r: (r[name] is None, 0 if r[name] is None else r[name]),
+            reverse=descending,
+        )
+    return raws
+
+
+def from_records(ctx: Context, target: AggregateQuery) -> list[dict]:
+    """The raw groups of ``target`` read from the records themselves."""
     query = Query(target.object_type, where=target.where, deleted=target.deleted)
     qs = reads.base(ctx, query).order_by()
     group_names = {f"_g{i}": _group_expr(g) for i, g in enumerate(target.groups)}
     metric_names = {f"_m{i}": _metric_expr(m) for i, m in enumerate(target.metrics)}
-    by_name = {g.key: f"_g{i}" for i, g in enumerate(target.groups)}
-    by_name |= {m.alias: f"_m{i}" for i, m in enumerate(target.metrics)}
-    if group_names:
-        qs = qs.annotate(**group_names).values(*group_names).annotate(**metric_names)
-        order = [compile_order(by_name[name], desc) for name, desc in target.sort] or [
-            compile_order(name, False) for name in group_names
-        ]
-        raws = list(qs.order_by(*order)[: target.limit + 1])
-    else:
-        raws = [qs.aggregate(**metric_names)]
+    if not group_names:
+        return [qs.aggregate(**metric_names)]
+    qs = qs.annotate(**group_names).values(*group_names).annotate(**metric_names)
+    order = [compile_order(name, desc) for name, desc in _order(target)]
+    return list(qs.order_by(*order)[: target.limit + 1])
+
+
+def _shaped(target: AggregateQuery, raws: list[dict]) -> Aggregation:
     rows = []
     for raw in raws[: target.limit]:
         row = {g.key: _label(g, raw[f"_g{i}"]) for i, g in enumerate(target.groups)}

@@ -136,11 +136,17 @@ def readable(
     qs = _rows(ctx, object_type, deleted)
     if not ctx.can(object_type.api_name, Action.READ):
         return qs.none()
-    if _grants(ctx, object_type, Action.VIEW_ALL):
-        return qs
-    if default_access(ctx, object_type) != Access.PRIVATE:
+    if sees_all(ctx, object_type):
         return qs
     return qs.filter(_owner_q(ctx, object_type, Level.READ))
+
+
+def sees_all(ctx: Context, object_type: ObjectType) -> bool:
+    """Whether the context may read every record of the object."""
+    return ctx.can(object_type.api_name, Action.READ) and (
+        _grants(ctx, object_type, Action.VIEW_ALL)
+        or default_access(ctx, object_type) != Access.PRIVATE
+    )
 
 
 def editable(ctx: Context, object_type: ObjectType) -> QuerySet:

@@ -20,7 +20,7 @@ from django.utils import timezone
 from accounts.access import Context
 from crm.metadata.types import ObjectType
 from crm.models import OutboxEvent
-from crm.records import writes
+from crm.records import totals, writes
 
 Event = OutboxEvent.Kind
 
@@ -63,10 +63,11 @@ def maker(ctx: Context, object_type: ObjectType) -> Callable[..., OutboxEvent]:
 
 
 def emit(events: list[OutboxEvent]) -> None:
-    """Write events (their ids are not read back); call inside the
-    transaction of the change. Dispatch is triggered once per transaction,
-    after it commits."""
+    """Write events (their ids are not read back) and move the pipeline
+    totals they change; call inside the transaction of the change. Dispatch
+    is triggered once per transaction, after it commits."""
     writes.insert_rows(OutboxEvent, events)
+    totals.move(events)
     if events and not _trigger_pending():
         transaction.on_commit(_trigger_dispatch)
 

@@ -46,6 +46,10 @@ def _pipeline(object_type: ObjectType, key: str) -> PipelineSpec:
 
 
 def _amount_field(object_type: ObjectType):
+    """The object's amount (whose totals ``StageTotal`` keeps), else its first
+    currency field."""
+    if object_type.amount_field:
+        return object_type.fields[object_type.amount_field]
     return next(
         (s for s in object_type.fields.values() if s.type.key == "currency"), None
     )

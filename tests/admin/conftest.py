@@ -25,6 +25,7 @@ from crm.models import (
     OutboxEvent,
     SharingRule,
     Stage,
+    StageTotal,
 )
 from tests.conftest import PASSWORD
 from tests.records import STANDARD_OBJECTS, sample_data
@@ -153,6 +154,7 @@ def rows(ctx) -> dict:
             type(link): link,
             FieldChange: FieldChange.objects.latest("pk"),
             OutboxEvent: OutboxEvent.objects.latest("pk"),
+            StageTotal: StageTotal.objects.filter(workspace=ctx.workspace).first(),
             Deletion: deletion,
             Job: job,
             JobChunk: job.chunks.get(),

@@ -8,7 +8,14 @@ from django.test import RequestFactory
 
 from crm import admin as crm_admin
 from crm import records
-from crm.models import STANDARD_MODELS, Account, FieldChange, Opportunity, OutboxEvent
+from crm.models import (
+    STANDARD_MODELS,
+    Account,
+    FieldChange,
+    Opportunity,
+    OutboxEvent,
+    StageTotal,
+)
 from tests.admin import helpers
 
 FIRST_PARTY_APPS = ("accounts", "crm", "api", "webhooks", "ai")
@@ -100,7 +107,7 @@ def test_every_admin_page_renders_for_a_superuser(ops, ops_client, rows, model):
 def test_logs_are_read_only(ops, rows):
     request = RequestFactory().get("/")
     request.user = ops
-    for model in (FieldChange, OutboxEvent):
+    for model in (FieldChange, OutboxEvent, StageTotal):
         model_admin = admin.site.get_model_admin(model)
         assert model_admin.has_view_permission(request) is True
         assert model_admin.has_add_permission(request) is False

@@ -15,8 +15,10 @@ from crm.models import (
     CustomRecord,
     Deletion,
     FieldChange,
+    Opportunity,
     OutboxEvent,
     Product,
+    StageTotal,
 )
 from tests.admin import helpers
 
@@ -396,3 +398,21 @@ def test_the_purge_action_removes_the_batches_and_their_records_for_good(
     assert response.status_code == 302
     assert not Deletion.objects.exists()
     assert not Account.objects.exists()
+
+
+def test_the_recount_action_rebuilds_a_workspaces_pipeline_totals(ops_client, ctx):
+    deal = records.create(
+        ctx,
+        "opportunity",
+        data={"name": "Raw", "stage": "proposal", "close_date": "2026-12-31"},
+    )
+    Opportunity.objects.filter(pk=deal.pk).update(stage="closed_won")  # by SQL
+    stale = StageTotal.objects.get(workspace=ctx.workspace, stage="proposal")
+
+    ops_client.post(
+        helpers.url(StageTotal, "changelist"),
+        {"action": "recount", "_selected_action": [stale.pk]},
+    )
+
+    kept = StageTotal.objects.filter(workspace=ctx.workspace)
+    assert list(kept.values_list("stage", "count")) == [("closed_won", 1)]

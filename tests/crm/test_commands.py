@@ -1,4 +1,5 @@
-"""The ops command ``create_workspace`` (``seed_demo`` is in test_seed_demo)."""
+"""The ops commands ``create_workspace`` and ``rebuild_totals``
+(``seed_demo`` is in test_seed_demo)."""
 
 import io
 
@@ -9,6 +10,7 @@ from accounts import access
 from accounts.models import User, Workspace
 from crm import records
 from crm.metadata import registry
+from crm.models import Opportunity, StageTotal
 from tests.conftest import PASSWORD
 
 
@@ -107,3 +109,23 @@ def test_create_workspace_refuses_a_deactivated_user_and_changes_nothing(owner):
     assert str(refused.value) == "The user owner@example.com is deactivated."
     assert Workspace.objects.count() == 0
     assert list(User.objects.all()) == [owner]
+
+
+def test_rebuild_totals_recounts_a_workspaces_boards(ctx, other_ctx):
+    deal = records.create(
+        ctx,
+        "opportunity",
+        data={"name": "Raw", "stage": "proposal", "close_date": "2026-12-31"},
+    )
+    Opportunity.objects.filter(pk=deal.pk).update(stage="closed_won")  # by SQL
+    out = run("rebuild_totals", "--workspace", str(ctx.workspace.pk))
+    assert out == "Acme Inc: 1 pipeline totals\n"
+    kept = StageTotal.objects.filter(workspace=ctx.workspace).values_list(
+        "stage", "count"
+    )
+    assert list(kept) == [("closed_won", 1)]
+
+
+def test_rebuild_totals_of_an_unknown_workspace_is_an_error(db):
+    with pytest.raises(CommandError, match=r"There is no workspace 'Nope'\."):
+        run("rebuild_totals", "--workspace", "Nope")

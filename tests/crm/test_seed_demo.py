@@ -14,6 +14,8 @@ from accounts.models import Membership, PublicGroup, User, Workspace
 from crm import demo, records
 from crm import models as crm_models
 from crm.metadata import registry
+from crm.query import aggregation
+from crm.query import totals as query_totals
 from crm.records import validation
 from tests.conftest import PASSWORD
 
@@ -448,3 +450,23 @@ def test_seed_demo_ops_admin_lets_the_login_into_the_django_admin(db, client):
     assert (user.is_staff, user.is_superuser) == (True, True)
     client.force_login(user)
     assert client.get("/admin/crm/opportunity/").status_code == 200
+
+
+def test_seeded_pipeline_totals_match_the_records(seeded):
+    _, ctx = seeded
+    for name, stage in (
+        ("opportunity", "stage"),
+        ("lead", "status"),
+        ("case", "status"),
+    ):
+        body = {"group_by": [stage, "owner"], "metrics": [{"op": "count", "as": "n"}]}
+        target = aggregation.AggregateQuery.from_json(ctx, name, body)
+        raws = query_totals.answer(ctx, target)
+        assert raws is not None
+        kept = aggregation._shaped(target, aggregation._sorted(target, raws))
+        read = aggregation._shaped(target, aggregation.from_records(ctx, target))
+        assert kept.rows == read.rows
+        assert (
+            sum(row["n"] for row in kept.rows)
+            == EXPECTED_COUNTS[registry.get(ctx, name).model]
+        )
