@@ -312,12 +312,14 @@ def aggregate(ctx: Context, target: AggregateQuery | str, payload=None) -> Aggre
 
 
 def _order(target: AggregateQuery) -> list[tuple[str, bool]]:
-    """(raw name, descending) of the sort: as asked, else by the groups."""
+    """(raw name, descending) of the sort: as asked, then by the groups, so
+    that ties come in the same order from every database."""
     by_name = {g.key: f"_g{i}" for i, g in enumerate(target.groups)}
     by_name |= {m.alias: f"_m{i}" for i, m in enumerate(target.metrics)}
-    return [(by_name[name], desc) for name, desc in target.sort] or [
-        (f"_g{i}", False) for i in range(len(target.groups))
-    ]
+    asked = [(by_name[name], desc) for name, desc in target.sort]
+    named = {name for name, _ in asked}
+    groups = [(f"_g{i}", False) for i in range(len(target.groups))]
+    return asked + [g for g in groups if g[0] not in named]
 
 
 def _sorted(target: AggregateQuery, raws: list[dict]) -> list[dict]:
