@@ -24,7 +24,7 @@ from accounts.access import Context
 from accounts.models import ApiKey, Membership, PersonalAccessToken
 from accounts.oauth import LOGIN_CLIENT_ID
 from api.common import scopes
-from api.common.prepared import Prepared
+from crm.query.prepared import Prepared
 
 WWW_AUTHENTICATE = 'Bearer realm="HotCRM"'
 
