@@ -17,7 +17,6 @@ from django.http import (
 )
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access, errors
@@ -220,12 +219,7 @@ def _ids(request: HttpRequest) -> list[UUID]:
 
 
 def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if not url_has_allowed_host_and_scheme(
-        target, {request.get_host()}, require_https=request.is_secure()
-    ):
-        target = fallback
-    return HttpResponseRedirect(target)
+    return HttpResponseRedirect(state.next_url(request, fallback))
 
 
 @require_POST

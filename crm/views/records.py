@@ -18,7 +18,7 @@ from crm import query, records
 from crm.metadata import registry
 from crm.metadata.types import ObjectType
 from crm.query import members, timeline
-from crm.views import display, pages
+from crm.views import display, pages, state
 
 RECENT_KEY = "recent_records"
 RECENT_SIZE = 8
@@ -228,8 +228,9 @@ def record_create(request: HttpRequest, object_name: str) -> HttpResponse:
             "object_type": object_type,
             "object_name": object_type.api_name,
             "form": form,
-            "cancel_url": request.GET.get("next")
-            or reverse("crm:record_list", args=[object_type.api_name]),
+            "cancel_url": state.next_url(
+                request, reverse("crm:record_list", args=[object_type.api_name])
+            ),
         },
         status=status,
     )

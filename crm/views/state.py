@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import QueryDict
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString
 
 from crm.metadata.types import FieldSpec, ObjectType
@@ -246,3 +247,15 @@ def from_request(
         view=view,
         pipeline=params.get("pipeline", ""),
     )
+
+
+def next_url(request, fallback: str) -> str:
+    """Where ``?next=`` (or a posted ``next``) points, when it is a URL of
+    this site; ``fallback`` otherwise (never another host, never a
+    ``javascript:`` link)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

@@ -3,6 +3,7 @@ related lists, the timeline and the activity composers."""
 
 import re
 
+import pytest
 from django.urls import reverse
 
 from crm import query, records
@@ -125,6 +126,27 @@ def test_the_new_form_of_a_related_list_prefills_the_parent(admin_client, acme):
     page = response.content.decode()
     assert f'name="account" value="{acme.pk}"' in page
     assert 'value="Acme Corp"' in page
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "javascript:alert(document.domain)",
+        "https://evil.example/phish",
+        "//evil.example",
+    ],
+)
+def test_the_forms_cancel_link_never_leaves_the_site(admin_client, target):
+    url = reverse("crm:record_create", args=["account"])
+    page = admin_client.get(url, {"next": target}).content.decode()
+    cancel = re.search(r'<a[^>]*href="([^"]*)"[^>]*>Cancel</a>', page)
+    assert cancel.group(1) == reverse("crm:record_list", args=["account"])
+
+
+def test_the_forms_cancel_link_goes_back_to_a_page_of_the_site(admin_client):
+    url = reverse("crm:record_create", args=["account"])
+    page = admin_client.get(url, {"next": "/o/account/?sort=name"}).content.decode()
+    assert 'href="/o/account/?sort=name"' in page
 
 
 def test_editing_writes_only_what_changed(admin_client, ctx, deals):
