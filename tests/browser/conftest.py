@@ -1,6 +1,9 @@
 """Browser tests: pytest-playwright driving Debian's Chromium against the
-live server. Skipped (with the reason) where /usr/bin/chromium is missing;
-``scripts/install-browser`` installs it (``make test`` calls it)."""
+live server. Where /usr/bin/chromium is missing they are skipped (with the
+reason), or fail when HOTCRM_REQUIRE_SERVICES is set (CI);
+``scripts/install-browser`` installs it (``make test`` calls it). Screenshots
+go to test-artifacts/: the named ones of the tests, and one of every failing
+test under test-artifacts/failures/ (pyproject's ``--screenshot`` option)."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import os
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from accounts import access
@@ -24,7 +28,14 @@ expect.set_options(timeout=10_000)
 def pytest_collection_modifyitems(config, items):
     if CHROMIUM.exists():
         return
-    skip = pytest.mark.skip(reason="needs Debian's Chromium: scripts/install-browser")
+    reason = "needs Debian's Chromium: scripts/install-browser"
+    if settings.REQUIRE_SERVICES and any(
+        "tests/browser/" in str(item.fspath) for item in items
+    ):
+        raise pytest.UsageError(
+            f"HOTCRM_REQUIRE_SERVICES is set: the browser tests {reason}"
+        )
+    skip = pytest.mark.skip(reason=reason)
     for item in items:
         if "tests/browser/" in str(item.fspath):
             item.add_marker(skip)
@@ -55,7 +66,7 @@ def browser_context_args(browser_context_args):
 
 @pytest.fixture
 def shot(page):
-    """Save a screenshot under test-artifacts/ (kept by CI)."""
+    """Save a screenshot under test-artifacts/."""
     ARTIFACTS.mkdir(exist_ok=True)
 
     def take(name: str) -> None:
