@@ -63,6 +63,9 @@ def record_detail(
     _, fields = _all_fields(ctx, object_type)
     row = query.get(ctx, object_type.api_name, record_id, fields=fields)
     context = _record_context(ctx, object_type, row)
+    if request.htmx and request.GET.get("part") == "header":
+        # After an inline edit elsewhere on the page: the header anew.
+        return render(request, "crm/record_detail.html#header", context)
     context["related"] = pages.related_lists(ctx, object_type)
     context["composers"] = pages.composers(ctx, object_type, record_id)
     context["has_timeline"] = True
@@ -182,7 +185,11 @@ def record_field(
         "can_edit": ctx.can(object_type.api_name, Action.EDIT),
         "refocus": refocus,
     }
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    if request.method == "POST" and not error and at == "field":
+        # The record page's header and timeline show the change too.
+        response["HX-Trigger"] = "record-changed, timeline-changed"
+    return response
 
 
 @require_http_methods(["GET", "POST"])

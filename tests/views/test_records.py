@@ -316,9 +316,7 @@ def test_the_timeline_merges_activities_and_field_history(admin_client, ctx, dea
     ).content.decode()
     assert "Amount changed from <b>$1,000</b> to <b>$2,000</b>" in page
     assert ">Budget</a>" in page
-    assert page.index("Amount changed") < page.index(">Budget</a>") or page.index(
-        ">Budget</a>"
-    ) < page.index("Amount changed")
+    assert page.index("Amount changed") < page.index(">Budget</a>")  # newest first
 
 
 def test_inline_edit_of_a_detail_field(admin_client, ctx, deals):
@@ -326,9 +324,24 @@ def test_inline_edit_of_a_detail_field(admin_client, ctx, deals):
     url = reverse("crm:record_field", args=["opportunity", deal.pk, "stage"])
     editor = admin_client.get(url, {"at": "field", "edit": "1"}).content.decode()
     assert '<option value="proposal">Proposal</option>' in editor
-    saved = admin_client.post(f"{url}?at=field", {f"e{deal.pk.hex}-stage": "proposal"})
+    saved = admin_client.post(
+        f"{url}?at=field",
+        {f"e{deal.pk.hex}-stage": "proposal"},
+        headers={"HX-Request": "true"},
+    )
     assert saved.status_code == 200
     assert '<span class="pill">Proposal</span>' in saved.content.decode()
+    # The page's header and timeline are told to show the change too …
+    assert saved["HX-Trigger"] == "record-changed, timeline-changed"
+    header = admin_client.get(
+        detail("opportunity", deal.pk),
+        {"part": "header"},
+        headers={"HX-Request": "true"},
+    ).content.decode()
+    # … and the header they fetch is the header alone, at the new stage.
+    assert header.lstrip().startswith('<section class="record-header card"')
+    current = re.search(r'aria-current="step">(.*?)</li>', header, re.S).group(1)
+    assert "Proposal" in current
 
 
 def test_a_custom_object_record_page_and_form(admin_client, ctx, project, acme):
