@@ -215,8 +215,8 @@ def _sort(raw: Any, names: list[str]) -> tuple[tuple[str, bool], ...]:
 # -- running ---------------------------------------------------------------------
 
 
-def _group_expr(group: Group):
-    o = compile.operand(group.path)
+def _group_expr(ctx: Context, group: Group):
+    o = compile.operand(ctx, group.path)
     if group.bucket is None:
         return o.expr
     expr = o.expr
@@ -271,10 +271,10 @@ def _places(path: paths.Path) -> Decimal:
     return Decimal(1).scaleb(-places)
 
 
-def _metric_expr(metric: Metric):
+def _metric_expr(ctx: Context, metric: Metric):
     if metric.path is None:
         return Count("*")
-    o = compile.operand(metric.path)
+    o = compile.operand(ctx, metric.path)
     filled = o.filled()
     return {
         "count": lambda: Count(o.expr, filter=filled),
@@ -337,8 +337,10 @@ def from_records(ctx: Context, target: AggregateQuery) -> list[dict]:
     """The raw groups of ``target`` read from the records themselves."""
     query = Query(target.object_type, where=target.where, deleted=target.deleted)
     qs = reads.base(ctx, query).order_by()
-    group_names = {f"_g{i}": _group_expr(g) for i, g in enumerate(target.groups)}
-    metric_names = {f"_m{i}": _metric_expr(m) for i, m in enumerate(target.metrics)}
+    group_names = {f"_g{i}": _group_expr(ctx, g) for i, g in enumerate(target.groups)}
+    metric_names = {
+        f"_m{i}": _metric_expr(ctx, m) for i, m in enumerate(target.metrics)
+    }
     if not group_names:
         return [qs.aggregate(**metric_names)]
     qs = qs.annotate(**group_names).values(*group_names).annotate(**metric_names)

@@ -39,7 +39,7 @@ def base(ctx: Context, query: Query) -> QuerySet:
     """The rows ``query`` selects, unordered: visible, filtered, searched."""
     qs = visibility.readable(ctx, query.object_type, deleted=query.deleted)
     if query.where:
-        qs = qs.filter(compile.where_q(people.bind(ctx, query.where)))
+        qs = qs.filter(compile.where_q(ctx, people.bind(ctx, query.where)))
     if query.search:
         qs = qs.filter(fulltext.text_q(query.object_type, query.search))
     return qs
@@ -52,10 +52,10 @@ def _nullable(path: Path) -> bool:
     return model_field.null
 
 
-def keys(query: Query) -> list[Key]:
+def keys(ctx: Context, query: Query) -> list[Key]:
     """The keyset: the sort (newest first by default), then the id."""
     found = [
-        Key(compile.operand(s.path).expr, s.descending, _nullable(s.path))
+        Key(compile.operand(ctx, s.path).expr, s.descending, _nullable(s.path))
         for s in query.sort
     ] or [Key(F("created_at"), True, nullable=False)]
     found.append(paging.id_key(found[-1].descending))
@@ -66,7 +66,7 @@ def keys(query: Query) -> list[Key]:
 _SAME_AS_SELECTED = frozenset({"number", "bool", "text", "uuid", "date"})
 
 
-def _key_columns(query: Query) -> tuple[list[str], dict[str, Any]]:
+def _key_columns(ctx: Context, query: Query) -> tuple[list[str], dict[str, Any]]:
     """The ``values()`` name of each sort key's value, reusing a requested
     field's column when it is the very value compared, and the expressions
     to select for the others."""
@@ -74,7 +74,7 @@ def _key_columns(query: Query) -> tuple[list[str], dict[str, Any]]:
     names: list[str] = []
     extra: dict[str, Any] = {}
     sorts = query.sort or ()
-    for i, key in enumerate(keys(query)[:-1]):
+    for i, key in enumerate(keys(ctx, query)[:-1]):
         path = sorts[i].path if sorts else None
         if path is not None and path.is_local:
             name = select.source_name(path.leaf)
@@ -134,7 +134,7 @@ def page(ctx: Context, query: Query, *, uuids: bool = False) -> Page:
     if query.explain and not ctx.is_admin:
         raise errors.PermissionDenied("Only admins may explain queries.")
     qs = base(ctx, query)
-    keyset = keys(query)
+    keyset = keys(ctx, query)
     shape = _shape(ctx, query)
     total = None
     if query.cursor:
@@ -143,7 +143,7 @@ def page(ctx: Context, query: Query, *, uuids: bool = False) -> Page:
     elif query.offset is not None:
         total = qs.count()
     qs = qs.order_by(*(_order(k) for k in keyset))
-    key_names, sort_values = _key_columns(query)
+    key_names, sort_values = _key_columns(ctx, query)
     start = query.offset or 0
     selected, index = select.values(qs, query.fields, query.expand, **sort_values)
     sliced = selected[start : start + query.limit + 1]

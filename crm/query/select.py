@@ -163,8 +163,8 @@ def _fill_hop(
             )
 
 
-def _child_order(sort: Sequence[Sort]) -> list:
-    keys = [compile.order(compile.operand(s.path), s.descending) for s in sort]
+def _child_order(ctx: Context, sort: Sequence[Sort]) -> list:
+    keys = [compile.order(compile.operand(ctx, s.path), s.descending) for s in sort]
     if not sort:
         keys.append(F("created_at").desc())
     last_desc = sort[-1].descending if sort else True
@@ -184,12 +184,14 @@ def _fill_children(
         wanted = [str(i) for i in parent_ids]
     qs = (
         visibility.readable(ctx, child)
-        .filter(compile.where_q(people.bind(ctx, entry.where)))
+        .filter(compile.where_q(ctx, people.bind(ctx, entry.where)))
         .alias(_parent=parent)
         .filter(_parent__in=wanted)
         .annotate(
             _rn=Window(
-                RowNumber(), partition_by=[parent], order_by=_child_order(entry.sort)
+                RowNumber(),
+                partition_by=[parent],
+                order_by=_child_order(ctx, entry.sort),
             ),
             _p=parent,
         )

@@ -149,6 +149,41 @@ def sees_all(ctx: Context, object_type: ObjectType) -> bool:
     )
 
 
+def _prefixed(q: Q, prefix: str) -> Q:
+    """``q`` about the records reached through ``prefix`` (``account__``)."""
+    moved = Q(
+        *[
+            _prefixed(child, prefix)
+            if isinstance(child, Q)
+            else (prefix + child[0], child[1])
+            for child in q.children
+        ]
+    )
+    moved.connector, moved.negated = q.connector, q.negated
+    return moved
+
+
+def reached_q(ctx: Context, object_type: ObjectType, prefix: str) -> Q:
+    """The records of ``object_type`` reached through the lookup ``prefix``
+    (``account__``) that the context may read, as a condition on the rows
+    that reach them: live, of the workspace, visible. A filter, sort or group
+    on ``account.name`` sees an account the user may not read as empty, as
+    reading the path does."""
+    if object_type.api_name == "user":
+        return Q()
+    if not ctx.can(object_type.api_name, Action.READ):
+        return Q(pk__in=[])
+    q = Q(
+        **{
+            f"{prefix}deleted_at__isnull": True,
+            f"{prefix}workspace_id": ctx.workspace_id,
+        }
+    )
+    if sees_all(ctx, object_type):
+        return q
+    return q & _prefixed(_owner_q(ctx, object_type, Level.READ), prefix)
+
+
 def editable(ctx: Context, object_type: ObjectType) -> QuerySet:
     """Live records of ``object_type`` whose fields the context may change
     (record access only: the caller checks the profile's action)."""

@@ -208,6 +208,86 @@ def test_related_records_the_caller_cannot_see_read_as_empty(ctx, org):
     assert row["account.name"] is None
 
 
+@pytest.fixture
+def hidden_account(ctx, org):
+    """Bob's private account, on Ann's deal (an admin linked them)."""
+    _sharing(ctx, "account", "private")
+    hidden = records.create(org.ctx["bob"], "account", data={"name": "Bob secret"})
+    records.update(ctx, "opportunity", org.deals["ann"].pk, data={"account": hidden.pk})
+    return hidden
+
+
+def test_a_filter_through_a_record_the_caller_cannot_see_reveals_nothing(
+    ctx, org, hidden_account
+):
+    ann = org.ctx["ann"]
+    by_name = {"filters": [["account.name", "=", "Bob secret"]]}
+    assert _names(ann, payload=by_name) == []
+    assert _names(ann, payload={"filters": [["account.name", "!=", "Guess"]]}) == []
+    empty = {"filters": [["account.name", "is_null"]], "sort": "name"}
+    assert _names(ann, payload=empty) == ["ann deal", "bob deal", "manager deal"]
+    assert _names(ctx, payload=empty) == ["bob deal", "manager deal"]
+    assert _names(ctx, payload=by_name) == ["ann deal"]  # the admin sees it
+
+
+def test_groups_and_sorts_through_a_hidden_record_show_it_empty(
+    ctx, org, hidden_account
+):
+    ann = org.ctx["ann"]
+    body = {"group_by": ["account.name"], "metrics": [{"op": "count", "as": "n"}]}
+    assert query.aggregate(ann, "opportunity", body).rows == [
+        {"account.name": None, "n": 3}
+    ]
+    assert query.aggregate(ctx, "opportunity", body).rows == [
+        {"account.name": "Bob secret", "n": 1},
+        {"account.name": None, "n": 2},
+    ]
+    page = query.page(
+        ann,
+        Query.from_json(
+            ann, "opportunity", {"sort": "account.name", "fields": ["name"]}
+        ),
+    )
+    assert sorted(row["name"] for row in page.rows) == [
+        "ann deal",
+        "bob deal",
+        "manager deal",
+    ]
+
+
+def test_a_filter_through_a_record_in_the_bin_does_not_match(ctx, org):
+    contact = records.create(ctx, "contact", data={"last_name": "Gone"})
+    records.update(
+        ctx, "opportunity", org.deals["ann"].pk, data={"contact": contact.pk}
+    )
+    by_contact = {"filters": [["contact.last_name", "=", "Gone"]]}
+    assert _names(ctx, payload=by_contact) == ["ann deal"]
+    records.delete(ctx, "contact", contact.pk)
+    assert _names(ctx, payload=by_contact) == []
+
+
+def test_a_json_lookup_to_a_hidden_record_reads_as_empty_in_filters(ctx, org):
+    from crm.metadata import services as metadata
+
+    metadata.create_field(
+        ctx,
+        "opportunity",
+        name="partner",
+        label="Partner",
+        type="lookup",
+        target="account",
+    )
+    _sharing(ctx, "account", "private")
+    hidden = records.create(org.ctx["bob"], "account", data={"name": "Bob secret"})
+    ctx.workspace.refresh_from_db()  # the new field
+    records.update(ctx, "opportunity", org.deals["ann"].pk, data={"partner": hidden.pk})
+    ann = access.context_for_user(org.ctx["ann"].user, ctx.workspace)
+    assert _names(ann, payload={"filters": [["partner.name", "=", "Bob secret"]]}) == []
+    assert _names(ctx, payload={"filters": [["partner.name", "=", "Bob secret"]]}) == [
+        "ann deal"
+    ]
+
+
 def test_another_workspace_sees_nothing_and_gets_no_error(ctx, other_ctx, org):
     assert _names(other_ctx) == []
     assert query.count(other_ctx, "opportunity") == 0
