@@ -44,6 +44,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend plus a Unicode-aware lower() (config/sqlite/base.py).
+    DATABASES["default"]["ENGINE"] = "config.sqlite"
     # WAL lets the dev server read while a task writes; the timeout rides out
     # the short write locks of in-process tasks.
     DATABASES["default"]["OPTIONS"] = {

@@ -175,16 +175,42 @@ class Like(L.Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         rhs, rhs_params = self.process_rhs(compiler, connection)
-        escape = " ESCAPE ''" if connection.vendor == "postgresql" else ""
-        cast = "::text" if connection.vendor == "postgresql" else ""
-        sql = f"UPPER({lhs}{cast}) LIKE UPPER({rhs}){escape}"
+        if connection.vendor == "sqlite":
+            sql = f"hotcrm_lower({lhs}) LIKE hotcrm_lower({rhs})"
+        else:
+            escape = " ESCAPE ''" if connection.vendor == "postgresql" else ""
+            cast = "::text" if connection.vendor == "postgresql" else ""
+            sql = f"UPPER({lhs}{cast}) LIKE UPPER({rhs}){escape}"
         return sql, (*lhs_params, *rhs_params)
 
 
+class _FoldedOnSqlite:
+    """Django's case-insensitive pattern lookup, folding every letter on
+    SQLite too (its LIKE folds ASCII only; see config/sqlite/base.py)."""
+
+    def as_sqlite(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        params = (*lhs_params, *rhs_params)
+        return f"hotcrm_lower({lhs}) LIKE hotcrm_lower({rhs}) ESCAPE '\\'", params
+
+
+class Contains(_FoldedOnSqlite, L.IContains):
+    pass
+
+
+class StartsWith(_FoldedOnSqlite, L.IStartsWith):
+    pass
+
+
+class EndsWith(_FoldedOnSqlite, L.IEndsWith):
+    pass
+
+
 _TEXT = {
-    "contains": L.IContains,
-    "starts_with": L.IStartsWith,
-    "ends_with": L.IEndsWith,
+    "contains": Contains,
+    "starts_with": StartsWith,
+    "ends_with": EndsWith,
     "like": Like,
 }
 _COMPARE: dict[str, Callable[[Expression, Any], L.Lookup]] = {
