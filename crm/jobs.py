@@ -12,24 +12,20 @@ creator has now. Only its creator or an admin of its workspace sees it.
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Sequence
 from typing import Any
 from uuid import UUID
 
 import orjson
-from celery import current_app
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from accounts import access, errors
 from accounts.access import Action, Context
-from crm import csv_io, job_steps
+from crm import csv_io, job_steps, tasking
 from crm.metadata import registry
 from crm.models import Job, JobChunk, JobError
-
-logger = logging.getLogger("crm")
 
 RUN_TASK = "crm.run_job"
 OPERATIONS = {
@@ -38,7 +34,6 @@ OPERATIONS = {
     "upsert": (Action.CREATE, Action.EDIT),
     "delete": (Action.DELETE,),
 }
-_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 Status = Job.Status
 
 
@@ -245,17 +240,7 @@ def submit_export(ctx: Context, object_name: str, query: dict[str, Any]) -> Job:
 def enqueue(job_id: UUID) -> bool:
     """Send ``crm.run_job``; False (and a log line) when the broker refuses:
     the sweep sends it later."""
-    try:
-        task = current_app.tasks.get(RUN_TASK)
-        options = {"retry_policy": _RETRY_POLICY}
-        if task is not None:
-            task.apply_async(args=[str(job_id)], **options)
-        else:
-            current_app.send_task(RUN_TASK, args=[str(job_id)], **options)
-    except Exception:
-        logger.warning("Could not send job %s; the sweep will.", job_id, exc_info=True)
-        return False
-    return True
+    return tasking.send(RUN_TASK, [str(job_id)])
 
 
 # -- reading -----------------------------------------------------------------------

@@ -4,6 +4,7 @@
 - ``crm.run_job``: run a bulk, import or export job from its checkpoint.
 - ``crm.sweep_jobs`` (beat): send again the jobs whose worker died.
 - ``crm.purge_jobs`` (beat): delete finished jobs past retention.
+- ``crm.build_index``: build the expression index of an indexed custom field.
 """
 
 from uuid import UUID
@@ -11,7 +12,9 @@ from uuid import UUID
 from celery import shared_task
 from django.conf import settings
 
+from accounts.models import Workspace
 from crm import job_runner, jobs, records
+from crm.query import indexes
 
 
 @shared_task(name="crm.purge_recycle_bin", soft_time_limit=1800, time_limit=1900)
@@ -40,3 +43,12 @@ def sweep_jobs() -> int:
 def purge_jobs() -> int:
     """Delete finished jobs past JOB_RETENTION_DAYS."""
     return job_runner.purge_expired()
+
+
+@shared_task(name=indexes.BUILD_TASK, soft_time_limit=3600, time_limit=3700)
+def build_index(workspace_id: str, object_name: str, field_name: str) -> bool:
+    """Build one indexed custom field's index if it is missing. Idempotent."""
+    workspace = Workspace.objects.filter(pk=UUID(workspace_id)).first()
+    if workspace is None:
+        return False
+    return indexes.ensure(workspace, object_name, field_name)

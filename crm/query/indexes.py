@@ -3,9 +3,12 @@
 The index is on exactly the SQL the compiler emits for the field
 (``jsonsql.sql``), partial to the field's workspace (and custom object) and to
 live records, so a filter or sort on the field in that workspace can use it.
-It is built ``CONCURRENTLY`` after the field's transaction commits, so writes
-to the table go on meanwhile; inside an open transaction (tests) it is built
-plainly. Other databases get no index: the call is a no-op.
+It is built ``CONCURRENTLY`` by the ``crm.build_index`` task, sent once the
+field's transaction commits: the admin's request does not wait for a build
+over a million rows, and writes to the table go on meanwhile (without a
+broker the task runs in-process at commit; inside an open transaction, in
+tests, the index is built plainly). Other databases get no index: the call is
+a no-op.
 """
 
 from __future__ import annotations
@@ -16,11 +19,13 @@ import logging
 from django.db import connection, transaction
 
 from accounts.models import Workspace
+from crm import tasking
 from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType, Storage
 from crm.query import compile, jsonsql
 
 log = logging.getLogger(__name__)
+BUILD_TASK = "crm.build_index"
 
 
 def name_for(workspace_id, object_name: str, field_name: str) -> str:
@@ -104,13 +109,8 @@ def on_field_created(workspace: Workspace, definition) -> None:
     definition has committed."""
     if not definition.indexed or connection.vendor != "postgresql":
         return
-    workspace_id = workspace.pk
-    object_name, field_name = definition.object_name, definition.name
-
-    def build() -> None:
-        ensure(Workspace.objects.get(pk=workspace_id), object_name, field_name)
-
-    transaction.on_commit(build)
+    args = [str(workspace.pk), definition.object_name, definition.name]
+    transaction.on_commit(lambda: tasking.send(BUILD_TASK, args))
 
 
 def ensure_all(workspace: Workspace) -> int:

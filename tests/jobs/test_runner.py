@@ -11,7 +11,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
-from crm import job_runner, job_steps, jobs
+from crm import job_runner, job_steps, jobs, tasking
 from crm.metadata import services as metadata
 from crm.models import Account, Job, OutboxEvent
 
@@ -178,9 +178,9 @@ def test_with_no_broker_a_submitted_job_runs_once_its_transaction_commits(
 
 def test_a_broker_that_is_down_loses_no_job(ctx, django_capture_on_commit_callbacks):
     with (
-        mock.patch.object(jobs.current_app, "tasks", {}),
+        mock.patch.object(tasking.current_app, "tasks", {}),
         mock.patch.object(
-            jobs.current_app, "send_task", side_effect=ConnectionError("down")
+            tasking.current_app, "send_task", side_effect=ConnectionError("down")
         ),
         django_capture_on_commit_callbacks(execute=True),
     ):
