@@ -41,6 +41,7 @@ urlpatterns = [
     ),
     path(OBJECT + "filter-row/", lists.filter_row, name="filter_row"),
     path(OBJECT + "bulk/", lists.record_bulk, name="record_bulk"),
+    path(OBJECT + "bulk/field/", lists.bulk_field, name="bulk_field"),
     path(OBJECT + "views/", saved.view_save, name="view_save"),
     path(
         OBJECT + "views/<uuid:view_id>/delete/", saved.view_delete, name="view_delete"

@@ -134,6 +134,9 @@ def board(request: HttpRequest, object_name: str) -> HttpResponse:
             ],
             "amount_field": amount,
             "can_edit": ctx.can(object_type.api_name, Action.EDIT),
+            "can_create": ctx.can(object_type.api_name, Action.CREATE),
+            # The pipeline switcher keeps the filters, search, sort and view.
+            "switch_pairs": [(k, v) for k, v in list_.pairs() if k != "pipeline"],
             "column_params": list_.params(pipeline=pipeline.key),
         },
         status=422 if error else 200,

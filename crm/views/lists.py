@@ -21,14 +21,21 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts import access, errors
 from accounts.access import Action
+from crm import forms as crm_forms
 from crm import query, records
 from crm.metadata import registry
+from crm.metadata.types import FieldSpec, ObjectType
 from crm.query import parse, saved_views
 from crm.views import display, state
 
 PAGE_SIZE = 50
 EXPORT_PAGE = 1000
+#: The most rows a download holds; the export job (the API's
+#: ``POST /api/v1/<plural>/export``) writes more.
+EXPORT_MAX = parse.HARD_LIMIT
 BULK_MAX = 200
+#: The prefix of the bulk bar's value input (``bulk-<field>``).
+BULK_PREFIX = "bulk"
 #: A CSV cell starting with one of these is a formula to a spreadsheet.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -61,6 +68,10 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
     cols = display.columns(ctx, object_type, list_.columns)
     people = display.People(ctx)
     cursor = request.GET.get("cursor") or None
+    try:
+        before = max(int(request.GET.get("shown", "0")), 0) if cursor else 0
+    except ValueError:
+        before = 0
     error, page, rows = None, None, []
     try:
         q = query.Query.from_json(
@@ -95,7 +106,11 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
         "name_field": object_type.name_field,
         "page": page,
         "error": error,
-        "next_params": list_.params(cursor=page.next_cursor)
+        # Rows shown so far (with the pages loaded before this one): the
+        # "N shown" counter, updated out of band by "Load more".
+        "shown": before + len(rows),
+        "more": bool(cursor),
+        "next_params": list_.params(cursor=page.next_cursor, shown=before + len(rows))
         if page and page.has_more
         else "",
         "filter_rows": state.filter_rows(object_type, list_.filters, people),
@@ -106,13 +121,56 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
         "can_create": ctx.can(object_type.api_name, Action.CREATE),
         "can_edit": ctx.can(object_type.api_name, Action.EDIT),
         "can_delete": ctx.can(object_type.api_name, Action.DELETE),
-        "bulk_fields": [
-            s
-            for s in object_type.writable_fields
-            if s.name != "owner" and s.type.key != "multi_picklist"
-        ],
+        "bulk_fields": bulk_fields(object_type),
+        "export_max": f"{EXPORT_MAX:,}",
     }
+    if "#" not in template and context["can_edit"] and context["bulk_fields"]:
+        spec = context["bulk_fields"][0]
+        context["bulk_form"] = bulk_form(ctx, object_type, spec, people=people)
     return render(request, template, context, status=422 if error else 200)
+
+
+def bulk_fields(object_type: ObjectType) -> list[FieldSpec]:
+    """The fields the bulk bar can set (the owner has its own action)."""
+    return [s for s in object_type.writable_fields if s.name != "owner"]
+
+
+def bulk_form(
+    ctx, object_type: ObjectType, spec: FieldSpec, *, data=None, people=None
+) -> crm_forms.RecordForm:
+    """The form of the bulk bar's value: the field's own widget (a select for
+    a picklist, a date input, a checkbox, the typeahead of a lookup, the
+    members of a user field), its input named ``bulk-<field>``."""
+    if spec.target != "user":
+        people = ()
+    elif people is None:
+        people = display.People(ctx)
+    return crm_forms.record_form(
+        object_type, [spec], members=people, data=data, prefix=BULK_PREFIX
+    )
+
+
+def _bulk_spec(object_type: ObjectType, name: str) -> FieldSpec:
+    spec = object_type.field(name)
+    if spec not in bulk_fields(object_type):
+        raise errors.ValidationFailed(
+            f"{spec.label} cannot be set on many records at once.", field=name
+        )
+    return spec
+
+
+@require_GET
+def bulk_field(request: HttpRequest, object_name: str) -> HttpResponse:
+    """The bulk bar's value input for the field chosen (``?field=``)."""
+    ctx = access.context_for(request)
+    object_type = registry.get(ctx, object_name)
+    access.require(ctx, object_type, Action.EDIT)
+    spec = _bulk_spec(object_type, request.GET.get("field", ""))
+    return render(
+        request,
+        "crm/record_list.html#bulk-value",
+        {"object_type": object_type, "bulk_form": bulk_form(ctx, object_type, spec)},
+    )
 
 
 def _column_choices(object_type, chosen: list[str]) -> list[tuple[object, bool]]:
@@ -174,20 +232,32 @@ class _Echo:
         return value
 
 
+def _export_is_cut(ctx, object_type: ObjectType, body: dict) -> bool:
+    """Whether the view holds more rows than a download does (one query for
+    the id of the row after the last one exported)."""
+    beyond = {**body, "fields": ["id"], "limit": 1, "offset": EXPORT_MAX}
+    q = query.Query.from_json(
+        ctx, object_type.api_name, beyond, max_limit=parse.HARD_LIMIT
+    )
+    return bool(query.page(ctx, q).rows)
+
+
 @require_GET
 def record_export(request: HttpRequest, object_name: str) -> StreamingHttpResponse:
-    """The current view (filters, sort, columns) as CSV, up to 10,000 rows,
-    read a page at a time. Text that a spreadsheet would run as a formula is
-    prefixed with an apostrophe."""
+    """The current view (filters, sort, columns) as CSV, up to ``EXPORT_MAX``
+    rows, read a page at a time. A view with more says so: the file is named
+    ``<plural>-first-<n>.csv`` and a message points to the export job. Text
+    that a spreadsheet would run as a formula is prefixed with an apostrophe."""
     ctx = access.context_for(request)
     object_type = registry.get(ctx, object_name)
     list_ = list_state(ctx, object_type, request.GET)
     cols = display.columns(ctx, object_type, list_.columns)
-    body = payload(list_, cols, limit=EXPORT_PAGE)
+    body = payload(list_, cols, limit=min(EXPORT_PAGE, EXPORT_MAX))
     first = query.Query.from_json(
         ctx, object_type.api_name, body, max_limit=parse.HARD_LIMIT
     )
     currency = ctx.workspace.currency
+    cut = _export_is_cut(ctx, object_type, body)
 
     def lines() -> Iterator[str]:
         writer = csv.writer(_Echo())
@@ -195,16 +265,26 @@ def record_export(request: HttpRequest, object_name: str) -> StreamingHttpRespon
         q, sent = first, 0
         while True:
             page = query.page(ctx, q)
-            for row in page.rows:
+            for row in page.rows[: EXPORT_MAX - sent]:
                 values = [_csv_value(c, row, currency) for c in cols]
                 yield writer.writerow([row["id"], *map(_csv_safe, values)])
             sent += len(page.rows)
-            if not page.has_more or sent >= parse.HARD_LIMIT:
+            if not page.has_more or sent >= EXPORT_MAX:
                 return
             q = q.replace(cursor=page.next_cursor)
 
+    name = object_type.plural
+    if cut:
+        name = f"{name}-first-{EXPORT_MAX}"
+        messages.warning(
+            request,
+            f"The download holds the first {EXPORT_MAX:,} "
+            f"{object_type.label_plural.lower()} of this view only. For all of "
+            f"them, run an export job: POST /api/v1/{object_type.plural}/export "
+            "(it reports its progress and gives a file when done).",
+        )
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{object_type.plural}.csv"'
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
 
 
@@ -226,36 +306,44 @@ def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
 def record_bulk(request: HttpRequest, object_name: str) -> HttpResponse:
     """Delete, change the owner of, or set one field on the selected records
     (at most 200). Each record is its own lifecycle call: one refusal leaves
-    the others done, and is reported."""
+    the others done, and is reported. The new value of a field comes from the
+    field's own form input (``bulk-<field>``), converted by its form field."""
     ctx = access.context_for(request)
     object_type = registry.get(ctx, object_name)
     action = request.POST.get("action", "")
-    ids = _ids(request)
     fallback = reverse("crm:record_list", args=[object_type.api_name])
+    if action == "delete":
+        access.require(ctx, object_type, Action.DELETE)
+        done_word = "moved to the recycle bin"
+    elif action in ("owner", "edit"):
+        access.require(ctx, object_type, Action.EDIT)
+        done_word = "updated"
+    else:
+        raise errors.ValidationFailed("Choose what to do with the selected records.")
+    ids = _ids(request)
     if not ids:
         messages.info(request, "Select some records first.")
         return back_to(request, fallback)
     if action == "delete":
-        access.require(ctx, object_type, Action.DELETE)
 
         def apply(pk):
             return records.delete(ctx, object_type.api_name, pk)
 
-        done_word = "moved to the recycle bin"
-    elif action in ("owner", "edit"):
-        access.require(ctx, object_type, Action.EDIT)
-        name = "owner" if action == "owner" else request.POST.get("field", "")
-        spec = object_type.field(name)
-        raw = request.POST.getlist("value")
-        value = raw if spec.type.key == "multi_picklist" else (raw or [""])[0]
-        data = {spec.name: value}
+    else:
+        if action == "owner":
+            data = {"owner": request.POST.get("value", "")}
+        else:
+            spec = _bulk_spec(object_type, request.POST.get("field", ""))
+            form = bulk_form(ctx, object_type, spec, data=request.POST)
+            if not form.is_valid():
+                problems = " ".join(e for errs in form.errors.values() for e in errs)
+                messages.error(request, f"Nothing was changed: {problems}")
+                return back_to(request, fallback)
+            data = {spec.name: form.cleaned_data[spec.name]}
 
         def apply(pk):
             return records.update(ctx, object_type.api_name, pk, data=data)
 
-        done_word = "updated"
-    else:
-        raise errors.ValidationFailed("Choose what to do with the selected records.")
     done, refused = 0, []
     for pk in ids:
         try:

@@ -125,12 +125,13 @@ def quick_specs(activity: ObjectType) -> list[FieldSpec]:
 @dataclass(frozen=True)
 class Composer:
     activity: ObjectType
-    via: FieldSpec
+    via: FieldSpec | None  # None: linked to the record by an association
     form: Any
 
 
 def composers(ctx: Context, object_type: ObjectType, record_id: UUID) -> list:
-    """A small form per activity object that can point at this record."""
+    """A small form per activity object that can be about this record
+    (through its lookup, or else an association: every object has them)."""
     found = []
     for activity, via in timeline.links(ctx, object_type):
         if not ctx.can(activity.api_name, Action.CREATE) or activity.api_name in (

@@ -6,6 +6,7 @@ from __future__ import annotations
 from urllib.parse import urlencode
 from uuid import UUID
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from accounts.access import Action
 from crm import forms as crm_forms
 from crm import query, records
 from crm.metadata import registry
+from crm.metadata.types import FieldSpec, ObjectType
 from crm.query import timeline
 from crm.views import display, pages
 
@@ -106,29 +108,61 @@ def related_link(
     return _related(request, ctx, parent, record_id, child_type, spec)
 
 
+def log_activity(
+    ctx,
+    activity: ObjectType,
+    via: FieldSpec | None,
+    parent: ObjectType,
+    record_id: UUID,
+    data: dict,
+):
+    """Create an activity about a record: through the activity's lookup to
+    the record's object when it has one, else created and associated with the
+    record (activity → record) in one transaction, so that neither exists
+    without the other. Raises the lifecycle's refusals."""
+    if via is not None:
+        return records.create(ctx, activity.api_name, data=data | {via.name: record_id})
+    with transaction.atomic():
+        made = records.create(ctx, activity.api_name, data=data)
+        records.associate(ctx, activity.api_name, made.pk, parent.api_name, record_id)
+    return made
+
+
 @require_POST
 def activity_create(
     request: HttpRequest, object_name: str, record_id: UUID, kind: str
 ) -> HttpResponse:
-    """Log a call, create a task or add a note about the record. The composer
-    comes back empty (and the timeline is told to reload), or with the
-    lifecycle's messages next to the fields (422)."""
+    """Log a call, create a task or add a note about the record (of any
+    object: ``log_activity``). The composer comes back empty (and the
+    timeline is told to reload), or with the lifecycle's messages next to the
+    fields (422)."""
     ctx = access.context_for(request)
     parent = registry.get(ctx, object_name)
     links = {a.api_name: (a, via) for a, via in timeline.links(ctx, parent)}
     activity = registry.get(ctx, kind)
     if activity.api_name not in links:
-        raise errors.NotFound(f"A {activity.label} cannot point at {parent.label}.")
+        raise errors.NotFound(f"A {activity.label} cannot be about {parent.label}.")
+    access.require(ctx, activity, Action.CREATE)
     _, via = links[activity.api_name]
+    if via is None:
+        # An association checks the object, not the record: the record must
+        # be one the user may see (NotFound otherwise), as a lookup's is.
+        query.get(ctx, parent.api_name, record_id, fields=["id"])
     specs = pages.quick_specs(activity)
     form = crm_forms.record_form(
         activity, specs, data=request.POST, prefix=activity.api_name
     )
     status = 422
     if form.is_valid():
-        data = form.values(only_changed=False) | {via.name: record_id}
         try:
-            records.create(ctx, activity.api_name, data=data)
+            log_activity(
+                ctx,
+                activity,
+                via,
+                parent,
+                record_id,
+                form.values(only_changed=False),
+            )
         except errors.ValidationFailed as exc:
             form.add_lifecycle_errors(exc)
         else:

@@ -92,7 +92,7 @@
     $$("[data-bulk-for]").forEach(function (span) {
       var on = span.getAttribute("data-bulk-for") === select.value;
       span.hidden = !on;
-      $$("select, input", span).forEach(function (el) { el.disabled = !on; });
+      $$("select, input, textarea", span).forEach(function (el) { el.disabled = !on; });
     });
   }
   document.addEventListener("change", function (evt) {

@@ -195,3 +195,15 @@ def test_global_search_finds_and_opens_a_record(signed_in, live_server, admin, s
     shot("search-dropdown")
     result.click()
     expect(page.get_by_role("heading", name="Peter Gibbons", level=1)).to_be_visible()
+
+
+def test_load_more_updates_the_shown_count(signed_in, live_server, admin):
+    for n in range(55):
+        records.create(admin, "account", data={"name": f"Account {n:02d}"})
+    page = signed_in
+    page.goto(f"{live_server.url}/o/account/?fs=1&sort=name")
+    expect(page.locator("#shown-count")).to_have_text("50+ shown")
+    page.locator(".load-more").scroll_into_view_if_needed()
+    expect(page.locator(".row-title")).to_have_count(55)
+    expect(page.locator("#shown-count")).to_have_text("55 shown")
+    expect(page.locator("template")).to_have_count(0)  # nothing left behind

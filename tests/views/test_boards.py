@@ -156,3 +156,43 @@ def test_the_board_and_a_column_cost_a_fixed_number_of_queries(
             reverse("crm:board_column", args=["opportunity"]), {"stage": "proposal"}
         )
     assert response.content.decode().count('class="board-card"') == 25
+
+
+def test_switching_pipeline_keeps_the_filters(admin_client, ctx, deals):
+    metadata.create_pipeline(
+        ctx,
+        "opportunity",
+        key="renewals",
+        label="Renewals",
+        stages=[{"key": "due", "kind": "open"}, {"key": "renewed", "kind": "won"}],
+    )
+    page = admin_client.get(
+        board_url(), {"fs": 1, "f0": "amount", "o0": ">", "v0": "500", "q": "a"}
+    ).content.decode()
+    switcher = re.search(
+        r'<form method="get" class="view-picker" data-autosubmit>.*?</form>', page, re.S
+    ).group(0)
+    hidden = re.findall(
+        r'<input type="hidden" name="([^"]+)" value="([^"]*)">', switcher
+    )
+    assert ("fs", "1") in hidden
+    assert [p for p in hidden if p[0] in ("f0", "o0", "v0", "q")] == [
+        ("f0", "amount"),
+        ("o0", "&gt;"),
+        ("v0", "500"),
+        ("q", "a"),
+    ]
+    assert "pipeline" not in [name for name, _ in hidden]  # the select gives it
+    assert '<select id="pipeline-select" name="pipeline">' in switcher
+
+
+def test_the_board_offers_new_only_with_create_permission(
+    client, owner, read_only_ctx, deals
+):
+    new = f'href="{reverse("crm:record_create", args=["opportunity"])}"'
+    client.force_login(owner)
+    assert new in client.get(board_url()).content.decode()
+    client.force_login(read_only_ctx.user)
+    page = client.get(board_url())
+    assert page.status_code == 200
+    assert new not in page.content.decode()

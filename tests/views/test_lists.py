@@ -316,25 +316,51 @@ def test_bulk_owner_change_and_field_edit(admin_client, ctx, member, deals):
             "action": "edit",
             "ids": [deals["Alpha"].pk, deals["Bravo"].pk],
             "field": "next_step",
-            "value": "Call",
+            "bulk-next_step": "Call",
         },
     )
     assert query.get(ctx, "opportunity", deals["Bravo"].pk)["next_step"] == "Call"
 
 
-def test_bulk_edit_reports_refusals_and_keeps_the_rest(admin_client, ctx, deals):
+def test_a_bulk_value_its_field_refuses_changes_nothing(admin_client, ctx, deals):
     response = admin_client.post(
         reverse("crm:record_bulk", args=["opportunity"]),
         {
             "action": "edit",
             "ids": [deals["Alpha"].pk],
             "field": "amount",
-            "value": "lots",
+            "bulk-amount": "lots",
         },
         follow=True,
     )
-    assert "1 refused: Enter a number." in response.content.decode()
+    assert "Nothing was changed: Enter a number." in response.content.decode()
     assert query.get(ctx, "opportunity", deals["Alpha"].pk)["amount"] == 1000
+
+
+def test_bulk_edit_reports_refusals_and_keeps_the_rest(admin_client, ctx, deals):
+    metadata.create_validation_rule(
+        ctx,
+        "opportunity",
+        name="No tiny deals",
+        condition=[["amount", "<", 100], ["stage", "!=", "closed_won"]],
+        error_message="Deals under 100 are not worth it.",
+        error_field="amount",
+    )
+    response = admin_client.post(
+        reverse("crm:record_bulk", args=["opportunity"]),
+        {
+            "action": "edit",
+            "ids": [deals["Alpha"].pk, deals["Delta"].pk],
+            "field": "amount",
+            "bulk-amount": "50",
+        },
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "1 opportunity updated." in page
+    assert "1 refused: Deals under 100 are not worth it." in page
+    assert query.get(ctx, "opportunity", deals["Alpha"].pk)["amount"] == 1000
+    assert query.get(ctx, "opportunity", deals["Delta"].pk)["amount"] == 50
 
 
 def test_a_read_only_user_cannot_bulk_delete(viewer_client, ctx, deals):
@@ -460,3 +486,170 @@ def test_a_person_filter_offers_me_and_every_member_the_chosen_selected(
         str(owner.pk),
         str(member.pk),
     ]
+
+
+# -- the bulk bar's value input is the field's own widget --------------------------
+
+
+@pytest.fixture
+def project_fields(ctx, project):
+    """The project object with a date, a checkbox and a person field too."""
+    metadata.create_field(
+        ctx, "project", name="starts_on", label="Starts on", type="date"
+    )
+    metadata.create_field(
+        ctx, "project", name="is_internal", label="Internal", type="boolean"
+    )
+    metadata.create_field(ctx, "project", name="sponsor", label="Sponsor", type="user")
+    return project
+
+
+def bulk_input(client, obj, field) -> str:
+    response = client.get(reverse("crm:bulk_field", args=[obj]), {"field": field})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_bulk_value_is_the_widget_of_the_chosen_field(
+    admin_client, ctx, owner, member, project_fields
+):
+    picklist = bulk_input(admin_client, "project", "phase")
+    assert re.findall(r'<option value="([^"]*)"', picklist) == [
+        "",
+        "plan",
+        "build",
+        "run",
+    ]
+    assert '<select name="bulk-phase"' in picklist
+    assert '<input type="date" name="bulk-starts_on"' in bulk_input(
+        admin_client, "project", "starts_on"
+    )
+    assert '<input type="checkbox" name="bulk-is_internal"' in bulk_input(
+        admin_client, "project", "is_internal"
+    )
+    lookup = bulk_input(admin_client, "project", "client")
+    assert 'role="combobox"' in lookup
+    assert 'hx-get="/o/account/suggest/"' in lookup
+    assert '<input type="hidden" name="bulk-client"' in lookup
+    person = bulk_input(admin_client, "project", "sponsor")
+    assert re.findall(r'<option value="([^"]*)"', person) == [
+        "",
+        str(owner.pk),
+        str(member.pk),
+    ]
+    # The list page offers them: the field select fetches the input it needs.
+    page = admin_client.get(list_url("project")).content.decode()
+    select = re.search(r'<select id="bulk-field".*?>', page).group(0)
+    assert 'hx-get="/o/project/bulk/field/"' in select
+    assert 'hx-target="#bulk-value"' in select
+    assert 'name="bulk-name"' in page  # the first field's input, ready
+
+
+def test_bulk_edit_sets_typed_values_from_the_widgets(
+    admin_client, ctx, member, acme, project_fields
+):
+    ids = [
+        records.create(ctx, "project", data={"name": n}).pk for n in ("Roof", "Wall")
+    ]
+    url = reverse("crm:record_bulk", args=["project"])
+    for field, value in (
+        ("phase", "build"),
+        ("starts_on", "2026-04-01"),
+        ("is_internal", "on"),
+        ("client", str(acme.pk)),
+        ("sponsor", str(member.pk)),
+    ):
+        response = admin_client.post(
+            url, {"action": "edit", "ids": ids, "field": field, f"bulk-{field}": value}
+        )
+        assert response.status_code == 302
+    for pk in ids:
+        row = query.get(ctx, "project", pk)
+        assert (
+            row["phase"],
+            row["starts_on"],
+            row["is_internal"],
+            row["client"],
+            row["sponsor"],
+        ) == ("build", "2026-04-01", True, str(acme.pk), str(member.pk))
+    # An unticked checkbox is "no".
+    admin_client.post(url, {"action": "edit", "ids": ids, "field": "is_internal"})
+    assert query.get(ctx, "project", ids[0])["is_internal"] is False
+
+
+def test_bulk_edit_refuses_a_read_only_field(admin_client, ctx, deals):
+    response = admin_client.post(
+        reverse("crm:record_bulk", args=["opportunity"]),
+        {"action": "edit", "ids": [deals["Alpha"].pk], "field": "created_at"},
+    )
+    assert response.status_code == 422
+    assert "cannot be set on many records at once" in response.content.decode()
+    assert (
+        admin_client.get(
+            reverse("crm:bulk_field", args=["opportunity"]), {"field": "created_at"}
+        ).status_code
+        == 422
+    )
+
+
+# -- small ones: the counter, the bulk form's next, the export's limit -------------
+
+
+def test_load_more_updates_the_shown_counter_out_of_band(admin_client, ctx):
+    for n in range(55):
+        records.create(ctx, "account", data={"name": f"Account {n:02d}"})
+    first = admin_client.get(list_url("account", sort="name", fs=1))
+    page = first.content.decode()
+    assert '<span class="muted" id="shown-count">50+ shown</span>' in page
+    more = admin_client.get(
+        reverse("crm:record_list", args=["account"])
+        + "?"
+        + first.context["next_params"],
+        HTTP_HX_REQUEST="true",
+    ).content.decode()
+    assert (
+        '<template><span class="muted" id="shown-count" hx-swap-oob="true">'
+        "55 shown</span></template>"
+    ) in more
+
+
+def test_the_bulk_forms_next_follows_an_htmx_filter(admin_client, deals):
+    response = admin_client.get(
+        list_url("opportunity", fs=1, f0="stage", o0="=", v0="proposal"),
+        HTTP_HX_REQUEST="true",
+    )
+    page = response.content.decode()
+    nexts = re.findall(
+        r'<input type="hidden" name="next" value="([^"]+)" form="bulk-form">', page
+    )
+    assert nexts == ["/o/opportunity/?fs=1&amp;f0=stage&amp;o0=%3D&amp;v0=proposal"]
+
+
+def test_an_export_past_the_limit_says_so_and_points_to_the_export_job(
+    admin_client, ctx, monkeypatch
+):
+    from crm.views import lists
+
+    monkeypatch.setattr(lists, "EXPORT_MAX", 3)
+    monkeypatch.setattr(lists, "EXPORT_PAGE", 2)
+    for n in range(5):
+        records.create(ctx, "account", data={"name": f"Account {n}"})
+    url = reverse("crm:record_export", args=["account"])
+    response = admin_client.get(url, {"fs": 1, "c": ["name"], "sort": "name"})
+    assert response["Content-Disposition"] == (
+        'attachment; filename="accounts-first-3.csv"'
+    )
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert [r[1] for r in rows[1:]] == ["Account 0", "Account 1", "Account 2"]
+    page = admin_client.get(list_url("account")).content.decode()
+    assert "The download holds the first 3 accounts of this view only." in page
+    assert "POST /api/v1/accounts/export" in page
+    # A view within the limit is all there, under the plain name, without a word.
+    small = admin_client.get(
+        url, {"fs": 1, "c": ["name"], "f0": "name", "o0": "=", "v0": "Account 1"}
+    )
+    assert small["Content-Disposition"] == 'attachment; filename="accounts.csv"'
+    assert (
+        "The download holds"
+        not in admin_client.get(list_url("account")).content.decode()
+    )

@@ -6,9 +6,10 @@ import re
 import pytest
 from django.urls import reverse
 
+from accounts import errors
 from crm import query, records
 from crm.metadata import services as metadata
-from crm.models import Deletion
+from crm.models import Association, Deletion
 
 
 def detail(obj, pk):
@@ -357,3 +358,184 @@ def test_a_custom_object_record_page_and_form(admin_client, ctx, project, acme):
     assert f'<a href="{detail("account", acme.pk)}">Acme Corp</a>' in page
     row = query.get(ctx, "project", pk)
     assert (row["budget"], row["phase"], row["client"]) == (9000, "plan", str(acme.pk))
+
+
+# -- activities about any object (associations) ----------------------------------
+
+
+def log(client, obj, pk, kind, **fields):
+    return client.post(
+        reverse("crm:activity_create", args=[obj, pk, kind]),
+        {f"{kind}-{name}": value for name, value in fields.items()},
+        HTTP_HX_REQUEST="true",
+    )
+
+
+def timeline_of(client, obj, pk) -> str:
+    return client.get(reverse("crm:record_timeline", args=[obj, pk])).content.decode()
+
+
+def test_a_custom_object_record_logs_activities_through_associations(
+    admin_client, ctx, project
+):
+    bridge = records.create(ctx, "project", data={"name": "Bridge"})
+    page = admin_client.get(detail("project", bridge.pk)).content.decode()
+    tabs = re.findall(r'role="tab" id="tab-(\w+)"', page)
+    assert tabs == ["call", "task", "note"]
+    response = log(
+        admin_client, "project", bridge.pk, "note", title="Kick-off", body="Agreed"
+    )
+    assert response.status_code == 200
+    assert response["HX-Trigger"] == "timeline-changed"
+    assert "Note saved." in response.content.decode()
+    note = query.page(ctx, query.Query.from_json(ctx, "note", {})).rows[0]
+    link = Association.objects.get()
+    assert (link.from_object, str(link.from_id), link.to_object, link.to_id) == (
+        "note",
+        note["id"],
+        "project",
+        bridge.pk,
+    )
+    page = timeline_of(admin_client, "project", bridge.pk)
+    assert ">Kick-off</a>" in page
+    assert "Agreed" in page
+
+
+def test_a_contract_logs_a_call_and_a_task_on_its_timeline(admin_client, ctx, acme):
+    contract = records.create(
+        ctx, "contract", data={"name": "MSA 2026", "account": acme.pk}
+    )
+    log(
+        admin_client,
+        "contract",
+        contract.pk,
+        "call",
+        subject="Renewal call",
+        call_at="2026-03-02T10:30",
+    )
+    log(
+        admin_client,
+        "contract",
+        contract.pk,
+        "task",
+        subject="Send countersigned copy",
+        due_date="2026-03-09",
+    )
+    page = timeline_of(admin_client, "contract", contract.pk)
+    titles = re.findall(r'<a href="/o/(?:call|task)/[^"]+">([^<]+)</a>', page)
+    assert titles == ["Send countersigned copy", "Renewal call"]  # newest first
+    assert sorted(
+        Association.objects.values_list("from_object", "to_object", "to_id")
+    ) == [("call", "contract", contract.pk), ("task", "contract", contract.pk)]
+    # Another contract's timeline shows none of them.
+    other = records.create(ctx, "contract", data={"name": "NDA", "account": acme.pk})
+    assert "Renewal call" not in timeline_of(admin_client, "contract", other.pk)
+
+
+def test_an_activity_whose_link_fails_is_not_kept(admin_client, ctx, monkeypatch):
+    contract_acme = records.create(ctx, "account", data={"name": "Acme"})
+    contract = records.create(
+        ctx, "contract", data={"name": "MSA", "account": contract_acme.pk}
+    )
+
+    def refuse(*args, **kwargs):
+        raise errors.PermissionDenied("You may not link these records.")
+
+    monkeypatch.setattr(records, "associate", refuse)
+    response = log(admin_client, "contract", contract.pk, "note", body="Lost")
+    assert response.status_code == 403
+    assert query.count(ctx, "note") == 0
+    assert not Association.objects.exists()
+
+
+def test_objects_with_an_activity_lookup_keep_using_it(admin_client, ctx, acme):
+    log(admin_client, "account", acme.pk, "note", title="Met", body="Fine")
+    note = query.page(ctx, query.Query.from_json(ctx, "note", {})).rows[0]
+    assert note["account"] == str(acme.pk)
+    assert not Association.objects.exists()
+
+
+def test_the_timeline_merges_associated_activities_with_linked_ones(
+    admin_client, ctx, acme
+):
+    records.create(
+        ctx, "note", data={"title": "By lookup", "body": "1", "account": acme.pk}
+    )
+    loose = records.create(ctx, "note", data={"title": "By association", "body": "2"})
+    records.associate(ctx, "account", acme.pk, "note", loose.pk)  # either direction
+    page = timeline_of(admin_client, "account", acme.pk)
+    assert re.findall(r'<a href="/o/note/[^"]+">([^<]+)</a>', page) == [
+        "By association",
+        "By lookup",
+    ]
+
+
+def test_an_associated_activity_the_user_may_not_read_is_not_shown(
+    client, ctx, member, project
+):
+    from accounts.models import ObjectPermission
+
+    bridge = records.create(ctx, "project", data={"name": "Bridge"})
+    secret = records.create(ctx, "note", data={"title": "Secret", "body": "x"})
+    records.associate(ctx, "note", secret.pk, "project", bridge.pk)
+    ObjectPermission.objects.filter(object_name="note").delete()
+    client.force_login(member)
+    page = timeline_of(client, "project", bridge.pk)
+    assert "Secret" not in page
+    tabs = re.findall(
+        r'role="tab" id="tab-(\w+)"',
+        client.get(detail("project", bridge.pk)).content.decode(),
+    )
+    assert "note" not in tabs
+
+
+def test_an_invalid_field_names_its_error_and_help_for_assistive_tech(
+    admin_client, ctx, project
+):
+    metadata.create_field(
+        ctx,
+        "project",
+        name="code",
+        label="Code",
+        type="text",
+        required=True,
+        help_text="As on the contract",
+    )
+    metadata.create_field(
+        ctx,
+        "project",
+        name="regions",
+        label="Regions",
+        type="multi_picklist",
+        choices=["North", "South"],
+        required=True,
+    )
+    metadata.create_field(
+        ctx,
+        "project",
+        name="sponsor_account",
+        label="Sponsor",
+        type="lookup",
+        target="account",
+        required=True,
+    )
+    response = admin_client.post(reverse("crm:record_create", args=["project"]), {})
+    assert response.status_code == 422
+    page = response.content.decode()
+    ids = set(re.findall(r'\bid="([^"]+)"', page))
+    described = {}
+    for tag in re.findall(r"<(?:input|select|textarea|fieldset)\b[^>]*>", page):
+        if "aria-describedby" in tag:
+            key = re.search(r'(?:name|class)="([^"]+)"', tag).group(1)
+            described[key] = (
+                re.search(r'aria-describedby="([^"]+)"', tag).group(1),
+                'aria-invalid="true"' in tag,
+            )
+    assert described["code"] == ("id_code_helptext id_code_error", True)
+    assert described["name"] == ("id_name_error", True)
+    assert described["choices"] == ("id_regions_error", False)  # the fieldset
+    assert described["lookup_q"] == ("id_sponsor_account_error", True)
+    for names, _ in described.values():
+        assert set(names.split()) <= ids  # every name points at an element
+    assert '<p class="help" id="id_code_helptext">As on the contract</p>' in page
+    assert "Code is required." in page

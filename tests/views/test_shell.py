@@ -117,3 +117,81 @@ def test_health_check_needs_no_login(client, db):
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_changing_the_password_needs_a_session(client, workspace):
+    response = client.get(reverse("password_change"))
+    assert response.status_code == 302
+    assert response.url == f"{reverse('login')}?next={reverse('password_change')}"
+
+
+def test_the_password_change_form_refuses_a_wrong_old_password(
+    client, workspace, owner
+):
+    client.force_login(owner)
+    form = client.get(reverse("password_change"))
+    assert form.status_code == 200
+    page = form.content.decode()
+    assert "Change your password" in page
+    assert '<label for="id_old_password">Old password</label>' in page
+    assert 'id="id_new_password1_helptext"' in page  # what aria-describedby names
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "not-it",
+            "new_password1": "a-new-long-pass-1",
+            "new_password2": "a-new-long-pass-1",
+        },
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert (
+        '<p class="field-error" id="id_old_password_error" role="alert">'
+        "Your old password was entered incorrectly. Please enter it again.</p>"
+    ) in page
+    assert 'aria-invalid="true" aria-describedby="id_old_password_error"' in page
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
+def test_the_password_change_form_refuses_a_mismatch_and_a_short_password(
+    client, workspace, owner
+):
+    client.force_login(owner)
+    url = reverse("password_change")
+    mismatch = client.post(
+        url,
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-pass-1",
+            "new_password2": "a-new-long-pass-2",
+        },
+    ).content.decode()
+    assert "The two password fields didn\u2019t match." in mismatch
+    short = client.post(
+        url, {"old_password": PASSWORD, "new_password1": "abc", "new_password2": "abc"}
+    ).content.decode()
+    assert "This password is too short." in short
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+
+
+def test_changing_the_password_keeps_the_session_and_the_new_one_works(
+    client, workspace, owner
+):
+    client.force_login(owner)
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-pass-1",
+            "new_password2": "a-new-long-pass-1",
+        },
+        follow=True,
+    )
+    assert response.redirect_chain[-1][0] == reverse("password_change_done")
+    assert "Your password is changed" in response.content.decode()
+    assert client.get(reverse("crm:home")).status_code == 200  # still signed in
+    client.logout()
+    assert not client.login(username=owner.email, password=PASSWORD)
+    assert client.login(username=owner.email, password="a-new-long-pass-1")
