@@ -13,6 +13,7 @@ from django.db.models import Count, QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts import forms as signin_forms
 from accounts.models import (
     ApiKey,
     Membership,
@@ -26,6 +27,9 @@ from accounts.models import (
     User,
     Workspace,
 )
+
+# /admin/login/ goes through the same sign-in throttle as /login/ and the API.
+admin.site.login_form = signin_forms.AdminSignInForm
 
 
 def _unique_email(form: forms.ModelForm) -> str:

@@ -81,3 +81,14 @@ class PreconditionFailed(DomainError):
     """The record changed since the caller read it."""
 
     code = "precondition_failed"
+
+
+class RateLimited(DomainError):
+    """Too many attempts in a window; ``retry_after`` is the seconds until it
+    ends."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -329,7 +329,12 @@ REST_FRAMEWORK = {
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "1000"))
 API_RATE_LIMIT_ANONYMOUS = int(os.environ.get("API_RATE_LIMIT_ANONYMOUS", "100"))
 API_RATE_LIMIT_WINDOW = int(os.environ.get("API_RATE_LIMIT_WINDOW", "3600"))
-#: Failed sign-ins (POST /api/v1/auth/token) allowed per email and per address.
+#: Reverse proxies in front of the app. With N > 0 the client's address (rate
+#: limits, the sign-in throttle) is the Nth entry from the right of
+#: X-Forwarded-For; with 0 the header is ignored.
+TRUSTED_PROXIES = max(0, int(os.environ.get("TRUSTED_PROXIES", "0")))
+#: Failed sign-ins (/login/, /admin/login/, POST /api/v1/auth/token) allowed
+#: per email and per client address in each window of seconds.
 API_LOGIN_FAILURES_PER_USER = int(os.environ.get("API_LOGIN_FAILURES_PER_USER", "5"))
 API_LOGIN_FAILURES_PER_IP = int(os.environ.get("API_LOGIN_FAILURES_PER_IP", "20"))
 API_LOGIN_FAILURE_WINDOW = int(os.environ.get("API_LOGIN_FAILURE_WINDOW", "900"))

@@ -57,8 +57,8 @@ def campaigns(s: Seeding, n: int) -> None:
 
 def leads(s: Seeding, n: int) -> None:
     """Leads in every status of the default lead pipeline (the first ones take
-    each status in turn); most qualified ones were converted into an existing
-    opportunity's account, contact and opportunity."""
+    each status in turn); those in the "converted" status were converted into
+    an existing opportunity's account, contact and opportunity."""
     rng, pools = s.rng, s.pools
     pipeline = s.object_type("lead").pipeline(None)
     stages = pipeline.stages
@@ -78,7 +78,7 @@ def leads(s: Seeding, n: int) -> None:
         owner = s.sales_owner()
         converted: dict[str, object] = {}
         converted_ts = None
-        if stage.kind == "won" and len(opportunities_) and rng.random() < 0.7:
+        if stage.key == "converted" and len(opportunities_):
             o = rng.randrange(len(opportunities_))
             c = opportunities_.contacts[o]
             converted_ts = s.later(ts, 30)

@@ -56,6 +56,13 @@ def products(s: Seeding) -> None:
             s.products.append(ProductRow(product.pk, product.name, price, max_quantity))
 
 
+#: An account's status follows its type (customers are active ones).
+_ACCOUNT_STATUS = {
+    crm_models.Account.Type.PROSPECT: crm_models.Account.Status.PROSPECT,
+    crm_models.Account.Type.CUSTOMER: crm_models.Account.Status.ACTIVE_CUSTOMER,
+}
+
+
 def accounts(s: Seeding, n: int) -> None:
     """Accounts; about one in twenty is a subsidiary of an older one."""
     rng, pools = s.rng, s.pools
@@ -85,6 +92,7 @@ def accounts(s: Seeding, n: int) -> None:
             parent_account_id=table.ids[parent] if parent >= 0 else None,
             description=rng.choice(pools.catch_phrases),
         )
+        account.status = _ACCOUNT_STATUS.get(account.type, "")
         s.writer.add(account)
         table.ids.append(account.pk)
         table.times.append(ts)

@@ -22,8 +22,12 @@ from crm.query import filters, people
 from webhooks import deliveries, guard, queue, selectors, signing
 from webhooks.models import Delivery, Kind, Subscription
 
+#: The kinds a subscription may ask for: every change a record can go
+#: through while it exists. ``purged`` (a record removed for good from the
+#: recycle bin) is in the event stream only.
+SUBSCRIBABLE = tuple(kind for kind in Kind if kind is not Kind.PURGED)
 EVENT_ALIASES = {
-    **{kind.value: kind.value for kind in Kind},
+    **{kind.value: kind.value for kind in SUBSCRIBABLE},
     "create": Kind.CREATED,
     "insert": Kind.CREATED,
     "update": Kind.UPDATED,
@@ -64,7 +68,7 @@ def _object(ctx: Context, raw: Any) -> ObjectType:
 
 def parse_events(raw: Any) -> list[str]:
     if raw is None:
-        return [kind.value for kind in Kind]
+        return [kind.value for kind in SUBSCRIBABLE]
     if isinstance(raw, str):
         raw = [raw]
     if not isinstance(raw, list) or not raw:
@@ -74,7 +78,7 @@ def parse_events(raw: Any) -> list[str]:
         name = item.strip().lower().rpartition(".")[2] if isinstance(item, str) else ""
         kind = EVENT_ALIASES.get(name)
         if kind is None:
-            known = ", ".join(k.value for k in Kind)
+            known = ", ".join(k.value for k in SUBSCRIBABLE)
             raise _fail(f"'{str(item)[:40]}' is not an event; use {known}.", "events")
         if str(kind) not in kinds:
             kinds.append(str(kind))

@@ -206,6 +206,8 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
         )
         if exc.code == "authentication_failed":
             response["WWW-Authenticate"] = WWW_AUTHENTICATE
+        if isinstance(exc, domain.RateLimited):
+            response["Retry-After"] = str(max(1, exc.retry_after))
         return response
     if isinstance(exc, Http404):
         return error_response("not_found", "Not found.", request=request)

@@ -21,8 +21,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.viewsets import ViewSetMixin
 
+from accounts import ratelimit
 from accounts.access import Context
-from api.common import idempotency, ratelimit
+from api.common import idempotency
 from api.common.auth import Credential
 
 _DEPRECATION_ATTR = "api_deprecation"
@@ -108,7 +109,7 @@ class ApiView(APIView):
             bucket = auth.bucket
             limit = auth.rate_limit or settings.API_RATE_LIMIT
         else:
-            bucket = f"ip:{request.META.get('REMOTE_ADDR', '')}"
+            bucket = f"ip:{ratelimit.client_address(request.META)}"
             limit = settings.API_RATE_LIMIT_ANONYMOUS
         return ratelimit.hit(bucket, limit, settings.API_RATE_LIMIT_WINDOW)
 

@@ -5,19 +5,16 @@ credential endpoints."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.contrib.auth import authenticate
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, serializers
+from rest_framework import serializers
 from rest_framework.response import Response
 
-from accounts import credentials, errors, oauth
+from accounts import credentials, errors, oauth, ratelimit, signin
 from accounts.models import ApiKey, Membership, PersonalAccessToken
-from api.common import ratelimit
 from api.common.views import ApiView, PublicApiView
 from api.v1 import schema, shapes
 from api.v1.shapes import NUMBER, TEXT
@@ -63,19 +60,11 @@ def _pair(pair: oauth.TokenPair) -> dict[str, Any]:
     }
 
 
-def _attempt(buckets: list[tuple[str, int]]) -> None:
-    """Count a sign-in attempt in each bucket; 429 when one is spent."""
-    window = settings.API_LOGIN_FAILURE_WINDOW
-    for bucket, limit in buckets:
-        counted = ratelimit.hit(bucket, limit, window)
-        if counted.exceeded:
-            raise exceptions.Throttled(wait=counted.retry_after())
-
-
 class TokenLogin(PublicApiView):
     """``POST /api/v1/auth/token``: email + password (or a refresh token) →
     ``{"token", "expiresIn": 3600, "refreshToken"}``. Failed sign-ins are
-    limited per email and per client address."""
+    limited per email and per client address (``accounts.signin``, shared
+    with the browser's sign-in): 429 with Retry-After past the limit."""
 
     @extend_schema(
         operation_id="auth_token",
@@ -91,13 +80,8 @@ class TokenLogin(PublicApiView):
             raise errors.AuthenticationFailed(
                 "Send 'email' and 'password', or a 'refreshToken'."
             )
-        per_user = "login:user:" + hashlib.sha256(email.encode()).hexdigest()
-        per_ip = f"login:ip:{request.META.get('REMOTE_ADDR', '')}"
-        buckets = [
-            (per_user, settings.API_LOGIN_FAILURES_PER_USER),
-            (per_ip, settings.API_LOGIN_FAILURES_PER_IP),
-        ]
-        _attempt(buckets)
+        address = ratelimit.client_address(request.META)
+        signin.attempt(email, address)
         user = authenticate(request._request, username=email, password=data["password"])
         membership = None
         if user is not None:
@@ -114,9 +98,7 @@ class TokenLogin(PublicApiView):
                 membership = memberships.order_by("joined_at").first()
         if membership is None:
             raise errors.AuthenticationFailed("Invalid email or password.")
-        window = settings.API_LOGIN_FAILURE_WINDOW
-        ratelimit.reset(per_user, window)
-        ratelimit.hit(per_ip, settings.API_LOGIN_FAILURES_PER_IP, window, amount=-1)
+        signin.succeeded(email, address)
         pair = oauth.issue_login_tokens(user, membership.workspace)
         return Response(_pair(pair))
 

@@ -40,6 +40,14 @@ _BATCH_OUT = {
 
 
 def _rows(data: Any, key: str) -> list:
+    """The body's one list, ``key``; ValidationFailed naming any other key."""
+    if isinstance(data, dict):
+        for other in data:
+            if other != key:
+                raise errors.ValidationFailed(
+                    f"Unknown key '{str(other)[:80]}': this batch takes only '{key}'.",
+                    field=str(other),
+                )
     if not isinstance(data, dict) or not isinstance(data.get(key), list):
         raise errors.ValidationFailed(f"Send '{key}' as a list.", field=key)
     rows = data[key]

@@ -1,13 +1,13 @@
 """``POST /api/v1/{objects}/bulk``: up to 10,000 rows in one request, as a job.
 
-The request is checked in full first: ``operation`` (create, update, upsert or
-delete), the caller's right to do it, ``id_field`` for an upsert (``id`` or a
-unique field), and every row's shape, field names and JSON types, each bad
-row named (``records[3].amount``); a bad request is 400 and stores nothing.
-A valid one becomes a job (``crm.jobs``) answered 202 with its id and status
-URL; what depends on the database when a row is applied (lookups that exist,
-unique values, validation rules) the job reports per row. An
-``Idempotency-Key`` makes a retry answer the same job: the API replays the
+The request is checked in full first: ``operation`` (create — the default —,
+update, upsert or delete), the caller's right to do it, ``id_field`` for an
+upsert (``id`` or a unique field), and every row's shape, field names and JSON
+types, each bad row named (``records[3].amount``); a bad request is 400 and
+stores nothing. A valid one becomes a job (``crm.jobs``) answered 202 with its
+id and status URL; what depends on the database when a row is applied
+(lookups that exist, unique values, validation rules) the job reports per row.
+An ``Idempotency-Key`` makes a retry answer the same job: the API replays the
 first answer, and the job itself is found again by the key.
 """
 
@@ -44,7 +44,7 @@ ACTIONS = {
     "delete": (Action.DELETE,),
 }
 _IN = {
-    "operation": (shapes.TEXT, True),
+    "operation": (shapes.TEXT, False),
     "records": (shapes.LIST, True),
     "id_field": (shapes.TEXT, False),
 }
@@ -188,7 +188,7 @@ class Bulk(ApiView):
         ctx = self.ctx
         object_type = registry.get(ctx, objects)
         data = shapes.take(request.data, _IN)
-        operation = data["operation"].strip().lower()
+        operation = data.get("operation", "create").strip().lower()
         if operation not in ACTIONS:
             raise errors.ValidationFailed(
                 "'operation' is one of create, update, upsert or delete.",

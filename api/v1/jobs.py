@@ -19,9 +19,12 @@ from api.v1 import schema
 from crm import csv_io, jobs
 from crm.metadata import registry
 from crm.models import Job
+from crm.query import shape
 
 PREFIX = "job"
 ERRORS_PAGE = 100
+#: Jobs one list answer may hold.
+MAX_LIST = 200
 JOB_OUT = {
     "type": "object",
     "properties": {
@@ -118,8 +121,12 @@ def accepted(job: Job) -> Response:
 def _number(raw: str | None, name: str, default: int) -> int:
     if raw in (None, ""):
         return default
-    if not raw.lstrip("-").isdigit():
-        raise errors.ValidationFailed(f"'{name}' is a whole number.", field=name)
+    digits = raw.strip().removeprefix("-")
+    # ASCII only: str.isdigit() also takes '²', which int() refuses.
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
+        raise errors.ValidationFailed(
+            f"'{name}' is a whole number of at most 9 digits.", field=name
+        )
     return int(raw)
 
 
@@ -128,10 +135,18 @@ class JobList(ApiView):
 
     @extend_schema(
         operation_id="job_list",
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIST},
+                description=f"Newest jobs to list, 1 to {MAX_LIST} (default 50).",
+            )
+        ],
         responses={200: {"type": "object"}, **schema.ERRORS},
     )
     def get(self, request) -> Response:
-        found = jobs.job_list(self.ctx)
+        limit = shape.limit(request.GET.get("limit"), 50, MAX_LIST)
+        found = jobs.job_list(self.ctx, limit=limit)
         return Response({"results": [represent(job, limit=0) for job in found]})
 
 

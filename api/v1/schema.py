@@ -12,6 +12,7 @@ from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
 from api.common.errors import STATUS
+from crm.query import parse
 
 OBJECTS = OpenApiParameter(
     "objects",
@@ -116,9 +117,10 @@ LIST_PARAMETERS = [
     ),
     OpenApiParameter(
         "offset",
-        {"type": "integer", "minimum": 0},
-        description="Records to skip (0 or more). Switches to offset paging: "
-        "records, totalCount, hasMore, limit, offset. Costs O(n): prefer cursors.",
+        {"type": "integer", "minimum": 0, "maximum": parse.MAX_OFFSET},
+        description=f"Records to skip (0 to {parse.MAX_OFFSET:,}). Switches to "
+        "offset paging: records, totalCount, hasMore, limit, offset. Costs O(n): "
+        "prefer cursors.",
     ),
     OpenApiParameter(
         "expand",
@@ -163,7 +165,12 @@ _QUERY_PROPERTIES = {
     },
     "limit": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50},
     "cursor": {"type": "string", "nullable": True},
-    "offset": {"type": "integer", "minimum": 0, "nullable": True},
+    "offset": {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": parse.MAX_OFFSET,
+        "nullable": True,
+    },
     "query": {"type": "string", "maxLength": 200, "description": "Text search."},
     "deleted": {"type": "boolean", "description": "Read the recycle bin."},
 }
@@ -307,11 +314,12 @@ AVERAGE_OUT = {
 
 BULK_IN = {
     "type": "object",
-    "required": ["operation", "records"],
+    "required": ["records"],
     "properties": {
         "operation": {
             "type": "string",
             "enum": ["create", "update", "upsert", "delete"],
+            "default": "create",
         },
         "records": {
             "type": "array",

@@ -17,6 +17,7 @@ from api.common import scopes
 from api.common.views import ApiView
 from api.v1 import ids, schema, shapes
 from api.v1.shapes import FLAG, NUMBER, TEXT
+from crm.query import shape
 from webhooks import selectors, services
 from webhooks.models import Delivery, Subscription
 
@@ -148,10 +149,22 @@ class _Writes(ApiView):
 class WebhookList(_Writes):
     @extend_schema(
         operation_id="webhook_list",
-        responses={200: {"type": "object", "properties": {"results": _WEBHOOK}}},
+        parameters=[
+            OpenApiParameter(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": 200},
+                description="The oldest this many webhooks (default: all).",
+            )
+        ],
+        responses={
+            200: {"type": "object", "properties": {"results": _WEBHOOK}},
+            **schema.ERRORS,
+        },
     )
     def get(self, request) -> Response:
         rows = selectors.subscriptions(self.ctx).order_by("created_at")
+        if request.query_params.get("limit") not in (None, ""):
+            rows = rows[: shape.limit(request.query_params["limit"], 200, 200)]
         return Response({"results": [described(s) for s in rows]})
 
     @extend_schema(
@@ -244,13 +257,10 @@ class WebhookDeliveries(ApiView):
     def get(self, request, webhook_id: str) -> Response:
         subscription = selectors.subscription_get(self.ctx, webhook_id)
         params = request.query_params
-        raw_limit = params.get("limit", "50")
-        if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= 200:
-            raise exceptions.ValidationError({"limit": "Use a limit from 1 to 200."})
         page = selectors.delivery_log(
             subscription,
             cursor=params.get("cursor") or None,
-            limit=int(raw_limit),
+            limit=shape.limit(params.get("limit"), 50, 200),
             status=params.get("status") or None,
         )
         return Response(

@@ -16,7 +16,7 @@ from functools import cache
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.db import models
+from django.db import connection, models
 
 from accounts import errors
 from accounts.access import Action, Context
@@ -114,6 +114,9 @@ def _column_spec(
     )
     read_only = not field.editable or field.primary_key
     label = str(field.verbose_name)
+    bounds = (None, None)
+    if isinstance(field, models.IntegerField) and not field.primary_key:
+        bounds = connection.ops.integer_field_range(field.get_internal_type())
     return FieldSpec(
         name=field.name,
         type=field_types.get(key),
@@ -127,6 +130,9 @@ def _column_spec(
         on_delete=on_delete,
         default=field.default if has_default else None,
         max_length=getattr(field, "max_length", None),
+        max_digits=getattr(field, "max_digits", None),
+        min_value=bounds[0],
+        max_value=bounds[1],
         decimal_places=0
         if isinstance(field, models.IntegerField)
         else getattr(field, "decimal_places", None),

@@ -57,6 +57,7 @@ DEFAULT_PIPELINES: tuple[
             ("working", "Working", "open", 0, "#60a5fa"),
             ("nurturing", "Nurturing", "open", 0, "#a78bfa"),
             ("qualified", "Qualified", "won", 0, "#22c55e"),
+            ("converted", "Converted", "won", 0, "#16a34a"),
             ("unqualified", "Unqualified", "lost", 0, "#ef4444"),
         ),
     ),
@@ -208,6 +209,46 @@ def create_object(
     return definition
 
 
+#: Decimal places a number field may keep: JSON-stored numbers are compared
+#: as ``NumberType.db_field()`` casts them (6 places), so more would not be
+#: compared exactly.
+MAX_DECIMAL_PLACES = 6
+
+
+def _whole(raw: Any) -> bool:
+    return isinstance(raw, int) and not isinstance(raw, bool)
+
+
+def _check_options(type: str, max_length: Any, decimal_places: Any) -> None:
+    """``max_length`` (text types: 1 to the type's own limit) and
+    ``decimal_places`` (number types: 0 to ``MAX_DECIMAL_PLACES``), or
+    ValidationFailed naming the option."""
+    kind = field_types.get(type)
+    if max_length is not None:
+        if not isinstance(kind, field_types.TextType):
+            raise errors.ValidationFailed(
+                f"A {kind.label} field has no maximum length.", field="max_length"
+            )
+        limit = kind.default_max_length
+        if not _whole(max_length) or not 1 <= max_length <= limit:
+            raise errors.ValidationFailed(
+                f"The maximum length is a whole number from 1 to {limit}.",
+                field="max_length",
+            )
+    if decimal_places is not None:
+        if not isinstance(kind, field_types.NumberType):
+            raise errors.ValidationFailed(
+                f"A {kind.label} field has no decimal places.", field="decimal_places"
+            )
+        if not _whole(decimal_places) or not (
+            0 <= decimal_places <= MAX_DECIMAL_PLACES
+        ):
+            raise errors.ValidationFailed(
+                f"Decimal places are a whole number from 0 to {MAX_DECIMAL_PLACES}.",
+                field="decimal_places",
+            )
+
+
 def _check_choices(raw: Any) -> list[dict[str, str]]:
     if not isinstance(raw, list) or not raw:
         raise errors.ValidationFailed(
@@ -270,6 +311,7 @@ def create_field(
         raise errors.ValidationFailed(
             f"'{on_delete}' is not a delete behaviour.", field="on_delete"
         )
+    _check_options(type, max_length, decimal_places)
     cleaned_choices: list[dict[str, str]] = []
     if type in ("picklist", "multi_picklist"):
         cleaned_choices = _check_choices(list(choices))

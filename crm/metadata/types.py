@@ -76,7 +76,12 @@ class FieldSpec:
     #: Changes are written to the record's history (FieldChange rows).
     tracked: bool = True
     max_length: int | None = None
+    #: Digits a number column holds (its DecimalField's); None: the type's.
+    max_digits: int | None = None
     decimal_places: int | None = None
+    #: Bounds of an integer column (the database's integer range).
+    min_value: int | None = None
+    max_value: int | None = None
     help_text: str = ""
     is_custom: bool = False
     aliases: tuple[str, ...] = ()

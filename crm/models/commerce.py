@@ -209,6 +209,17 @@ class Contract(BillingAddress, StandardRecord):
         api_name = "contract"
         plural = "contracts"
         prefix = "ctr"
+        #: The moves ``status`` may make on an existing contract (a new one
+        #: may start anywhere: contracts signed elsewhere are imported).
+        transitions = {
+            "status": {
+                "draft": ("in_approval",),
+                "in_approval": ("draft", "activated"),
+                "activated": ("terminated", "expired"),
+                "terminated": (),
+                "expired": (),
+            }
+        }
 
     def __str__(self) -> str:
         return self.name

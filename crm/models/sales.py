@@ -4,8 +4,13 @@ contracts are in ``crm.models.commerce``.
 
 Each model's inner ``CRM`` class names the object for the registry: api name,
 plural, id prefix, HubSpot type id, and the field-type hints a column alone
-cannot give. ``on_delete`` of a foreign key says what a soft delete does:
-CASCADE goes to the bin with the parent, PROTECT refuses the delete.
+cannot give, and the rules the lifecycle checks beyond single fields
+(``crm.records.validation``): ``transitions`` (field → value → the values it
+may change to), ``required_one_of`` (groups of fields of which one must be
+set) and ``unique_together`` (groups of lookups whose values together are
+unique among live records). ``on_delete`` of a foreign key says what a soft
+delete does: CASCADE goes to the bin with the parent, PROTECT refuses the
+delete.
 """
 
 from django.db import models
@@ -29,6 +34,12 @@ class Account(BillingAddress, StandardRecord):
         VENDOR = "vendor", "Vendor"
         OTHER = "other", "Other"
 
+    class Status(models.TextChoices):
+        PROSPECT = "prospect", "Prospect"
+        ACTIVE_CUSTOMER = "active_customer", "Active Customer"
+        INACTIVE_CUSTOMER = "inactive_customer", "Inactive Customer"
+        FORMER_CUSTOMER = "former_customer", "Former Customer"
+
     name = models.CharField("account name", max_length=255)
     account_number = models.CharField(max_length=40, blank=True)
     type = models.CharField(max_length=20, choices=Type.choices, blank=True)
@@ -40,6 +51,7 @@ class Account(BillingAddress, StandardRecord):
     phone = models.CharField(max_length=40, blank=True)
     website = models.URLField(max_length=255, blank=True)
     rating = models.CharField(max_length=10, choices=choices.Rating.choices, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, blank=True)
     parent_account = models.ForeignKey(
         "self",
         null=True,
@@ -373,6 +385,9 @@ class CampaignMember(StandardRecord):
         plural = "campaign_members"
         prefix = "cmm"
         name_field = "status"
+        #: A member is a contact or a lead, each at most once per campaign.
+        required_one_of = (("contact", "lead"),)
+        unique_together = (("campaign", "contact"), ("campaign", "lead"))
 
     def __str__(self) -> str:
         return f"{self.campaign_id} · {self.contact_id or self.lead_id}"

@@ -84,6 +84,8 @@ class OutboxEvent(models.Model):
         DELETED = "deleted", "Deleted"
         RESTORED = "restored", "Restored"
         STAGE_CHANGED = "stage_changed", "Stage changed"
+        #: Removed for good from the recycle bin (``before`` is its last state).
+        PURGED = "purged", "Purged"
 
     id = models.BigAutoField(primary_key=True)
     workspace = models.ForeignKey(

@@ -27,6 +27,7 @@ from crm.query.operators import CURRENT_USER, LISTS, UNARY
 __all__ = ["CURRENT_USER", "LISTS", "UNARY", "Condition", "parse", "parse_groups"]
 
 Where = tuple[tuple["Condition", ...], ...]
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +49,28 @@ def _fail(message: str, field: str | None) -> errors.ValidationFailed:
     return errors.ValidationFailed(message, field=field)
 
 
-def _epoch_ms(spec: FieldSpec, raw: Any) -> Any:
-    """HubSpot sends dates as epoch milliseconds; turn them into datetimes."""
+def is_ascii_number(raw: Any) -> bool:
+    """Whether ``raw`` is text of ASCII digits 0-9 (``str.isdigit`` also takes
+    ``²``, which ``int`` refuses, and ``٣``, which it reads as 3)."""
+    return isinstance(raw, str) and raw.strip().isascii() and raw.strip().isdigit()
+
+
+def _epoch_ms(spec: FieldSpec, raw: Any, name: str) -> Any:
+    """HubSpot sends dates as epoch milliseconds; turn them into datetimes.
+    ValidationFailed for an epoch outside the years 1 to 9999."""
     if spec.type.key not in ("date", "datetime") or isinstance(raw, bool):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit() and len(raw.strip()) >= 9:
+    if is_ascii_number(raw) and len(raw.strip()) >= 9:
         raw = int(raw.strip())
     if isinstance(raw, int) and abs(raw) >= 10**8:
-        return dt.datetime.fromtimestamp(raw / 1000, tz=dt.UTC)
+        try:
+            return _EPOCH + dt.timedelta(milliseconds=raw)
+        except OverflowError:
+            raise _fail(
+                f"Bad value for {name}: {raw} epoch milliseconds is outside "
+                "the years 1 to 9999.",
+                name,
+            ) from None
     return raw
 
 
@@ -94,7 +109,7 @@ def clean_value(spec: FieldSpec, op: str, raw: Any, name: str) -> Any:
     if spec.type.is_empty(raw):
         raise _fail(f"'{op}' on {name} needs a value; use is_null for empty.", name)
     try:
-        cleaned = spec.type.clean(spec, _date_only(spec, _epoch_ms(spec, raw)))
+        cleaned = spec.type.clean(spec, _date_only(spec, _epoch_ms(spec, raw, name)))
     except ValueError as exc:
         raise _fail(f"Bad value for {name}: {exc}", name) from None
     if spec.type.is_empty(cleaned):
@@ -108,7 +123,7 @@ def _blank(spec: FieldSpec, raw: Any) -> bool:
 
 
 def _whole_number(op: str, raw: Any, name: str) -> int:
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if is_ascii_number(raw):
         raw = int(raw.strip())
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise _fail(f"'{op}' on {name} needs a whole number.", name)

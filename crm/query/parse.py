@@ -29,6 +29,8 @@ DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
 #: Internal callers (exports, reports) may page further than the API allows.
 HARD_LIMIT = 10_000
+#: Offset paging costs O(offset); past this, cursors page on.
+MAX_OFFSET = 1_000_000
 
 _KEYS = {
     "object": "object",
@@ -60,10 +62,16 @@ _KEYS = {
 def _offset(raw: Any) -> int | None:
     if raw in (None, ""):
         return None
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if filters.is_ascii_number(raw):
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or raw < 0:
         raise _fail("'offset' must be a whole number, 0 or more.", "offset")
+    if raw > MAX_OFFSET:
+        raise _fail(
+            f"'offset' is at most {MAX_OFFSET:,}; page further with cursors "
+            "(next_cursor).",
+            "offset",
+        )
     return raw
 
 

@@ -14,7 +14,7 @@ from uuid import UUID
 from accounts import errors
 from accounts.access import Context
 from accounts.models import Membership, PublicGroup, Role
-from crm.query import operators
+from crm.query import filters, operators
 from crm.query.filters import Condition, Where
 
 #: Stands in for "the current user" when the context has none: matches nobody.
@@ -52,15 +52,24 @@ def members_of_roles(workspace_id, role_ids: Iterable[int]) -> frozenset[UUID]:
     )
 
 
+#: Ids past this are no row's (and past what a database integer holds).
+_MAX_ID = 2**31 - 1
+
+
+def _by_id_or_name(rows, ref):
+    """The row ``ref`` names: an id (a whole number) or a name (any case)."""
+    if isinstance(ref, bool):
+        return None
+    if isinstance(ref, int) or filters.is_ascii_number(ref):
+        pk = int(ref)
+        return rows.filter(pk=pk).first() if 0 < pk <= _MAX_ID else None
+    return rows.filter(name__iexact=str(ref).strip()).first()
+
+
 def _role(ctx: Context, ref, name: str) -> int | None:
     if ref == operators.CURRENT_USER:
         return ctx.role_id
-    roles = Role.objects.filter(workspace=ctx.workspace)
-    found = (
-        roles.filter(pk=ref).first()
-        if isinstance(ref, int) or str(ref).isdigit()
-        else roles.filter(name__iexact=str(ref).strip()).first()
-    )
+    found = _by_id_or_name(Role.objects.filter(workspace=ctx.workspace), ref)
     if found is None:
         raise errors.ValidationFailed(
             f"No role '{ref}' (filter on {name}).", field=name
@@ -80,11 +89,7 @@ def _group_members(ctx: Context, refs: tuple, name: str) -> frozenset[UUID]:
     groups = PublicGroup.objects.filter(workspace=ctx.workspace)
     ids: set[int] = set()
     for ref in refs:
-        found = (
-            groups.filter(pk=ref).first()
-            if isinstance(ref, int) or str(ref).isdigit()
-            else groups.filter(name__iexact=str(ref).strip()).first()
-        )
+        found = _by_id_or_name(groups, ref)
         if found is None:
             raise errors.ValidationFailed(
                 f"No group '{ref}' (filter on {name}).", field=name

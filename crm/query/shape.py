@@ -11,7 +11,7 @@ from accounts import errors
 from accounts.access import Context
 from crm.metadata import registry
 from crm.metadata.types import ObjectType
-from crm.query import compile, paths
+from crm.query import compile, filters, paths
 
 MAX_FIELDS = 200
 
@@ -51,7 +51,13 @@ def parse_sort(ctx: Context | None, object_type: ObjectType, raw: Any) -> tuple:
     if raw in (None, "", []):
         return ()
     if isinstance(raw, str):
-        raw = [part for part in raw.split(",") if part.strip()]
+        raw = raw.split(",")
+        if any(not part.strip() for part in raw):
+            raise fail(
+                "Sort is a comma-separated list of fields, each with an optional "
+                "'-' for descending (-amount,name); an entry is empty.",
+                "sort",
+            )
     if isinstance(raw, Mapping):
         raw = [raw]
     if not isinstance(raw, list | tuple):
@@ -63,7 +69,13 @@ def parse_sort(ctx: Context | None, object_type: ObjectType, raw: Any) -> tuple:
         if isinstance(item, str):
             name = item.strip()
             direction = "desc" if name.startswith("-") else "asc"
-            name = name.lstrip("-+")
+            name = name[1:] if name[:1] in ("-", "+") else name
+            if not name.strip() or name[:1] in ("-", "+"):
+                raise fail(
+                    f"Cannot read the sort entry '{item.strip()[:80]}': a field "
+                    "with an optional '-' for descending (-amount).",
+                    "sort",
+                )
         elif isinstance(item, list | tuple) and 1 <= len(item) <= 2:
             name, direction = item[0], (item[1] if len(item) == 2 else "asc")
         elif isinstance(item, Mapping):
@@ -110,7 +122,7 @@ def parse_fields(
 def limit(raw: Any, default: int, maximum: int, key: str = "limit") -> int:
     if raw in (None, ""):
         return default
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if filters.is_ascii_number(raw):
         raw = int(raw)
     if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= maximum:
         raise fail(f"'{key}' must be a whole number from 1 to {maximum}.", key)

@@ -6,8 +6,9 @@ outbox events in one transaction.
 """
 
 from crm.records.associations import associate, dissociate
-from crm.records.deletion import delete, purge, purge_expired, restore
+from crm.records.deletion import delete, restore
 from crm.records.lifecycle import create, replace, update, version
+from crm.records.purging import purge, purge_expired
 
 __all__ = [
     "associate",

@@ -37,6 +37,7 @@ from crm.records.validation import Pending
 __all__ = [
     "Change",
     "RowResult",
+    "clear_lookups",
     "create_many",
     "delete_many",
     "update_many",
@@ -231,18 +232,33 @@ def _change_pass(
                 change.index, record.pk, action="unchanged", record=record
             )
             continue
-        item = Pending(state, changed, record.pk, problems)
+        item = Pending(state, changed, record.pk, problems, before=before)
         pending.append((change, record, before, after, changed, item))
     validation.check_many(ctx, object_type, [p[-1] for p in pending])
+    good = []
+    for change, record, before, after, changed, item in pending:
+        if item.error is not None:
+            results[change.index] = RowResult(change.index, record.pk, item.error)
+            continue
+        good.append((record, before, after, changed))
+        results[change.index] = RowResult(
+            change.index, record.pk, action="updated", record=record
+        )
+    _write_changes(ctx, object_type, good)
+    return results
+
+
+def _write_changes(
+    ctx: Context, object_type: ObjectType, changed_records: Sequence[tuple]
+) -> None:
+    """Write checked changes, each (record, before, after, changed fields):
+    the stamped rows, their history and their events."""
     now = timezone.now()
     event, changes_of = outbox.maker(ctx, object_type), history.maker(ctx, object_type)
     fields = object_type.fields
     written, changes_made, rows, events = [], set(), [], []
     stamps = [object_type.fields[name] for name in steps.STAMPS & fields.keys()]
-    for change, record, before, after, changed, item in pending:
-        if item.error is not None:
-            results[change.index] = RowResult(change.index, record.pk, item.error)
-            continue
+    for record, before, after, changed in changed_records:
         steps.stamp(ctx, record, creating=False, now=now)
         for spec in stamps:
             after[spec.name] = spec.type.to_json(object_type.value(record, spec))
@@ -268,13 +284,35 @@ def _change_pass(
                     changed=changed,
                 )
             )
-        results[change.index] = RowResult(
-            change.index, record.pk, action="updated", record=record
-        )
     writes.update(object_type, written, changes_made | steps.STAMPS)
     history.write(rows)
     outbox.emit(events)
-    return results
+
+
+def clear_lookups(
+    ctx: Context, object_type: ObjectType, cleared: Mapping[UUID, Collection[str]]
+) -> int:
+    """Empty the named lookups of records, live or in the recycle bin, whose
+    targets are going for good (``crm.records.deletion.purge``): locked,
+    stamped, with history and an ``updated`` event each, as any update. No
+    access or validation check: the link cannot stay, whatever the rules say
+    (a required lookup is left empty too). The caller holds the transaction;
+    returns how many records changed."""
+    if not cleared:
+        return 0
+    found = (
+        object_type.model.objects.select_for_update()
+        .filter(workspace=ctx.workspace, pk__in=list(cleared))
+        .order_by("pk")
+    )
+    good = []
+    for record in found:
+        values = dict.fromkeys(cleared[record.pk])
+        before, _state, after, changed = steps.change(object_type, record, values)
+        if changed:
+            good.append((record, before, after, changed))
+    _write_changes(ctx, object_type, good)
+    return len(good)
 
 
 # -- upsert ----------------------------------------------------------------------

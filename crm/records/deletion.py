@@ -1,30 +1,28 @@
-"""Delete to the recycle bin, restore from it, purge for good.
+"""Delete to the recycle bin and restore from it (purge for good is
+``crm.records.purging``).
 
 A delete walks the registry's lookups (``crm.records.cascade``): records whose
 lookup to a deleted record says CASCADE go with it under the same
 ``Deletion``; one that says RESTRICT stops the delete. Restore brings the
-whole batch back; purge removes it. ``delete`` is ``delete_many`` of one.
+whole batch back. ``delete`` is ``delete_many`` of one.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import ProtectedError, Q
 from django.utils import timezone
 
 from accounts import errors
-from accounts.access import Action, Context, require, system_context
+from accounts.access import Action, Context, require
 from accounts.errors import FieldError
 from crm.metadata import registry
 from crm.metadata.types import ObjectType, OnDelete, normalize
-from crm.models import Association, Deletion, FieldChange
-from crm.records import cascade, outbox
+from crm.models import Deletion
+from crm.records import cascade, declared, outbox, validation
 from crm.records.results import RowResult
 from crm.records.steps import check_version, lock_many
 
@@ -161,7 +159,9 @@ def delete(
     return result.unwrap()
 
 
-def _get_deletion(ctx: Context, deletion_id: UUID) -> Deletion:
+def get_deletion(ctx: Context, deletion_id: UUID) -> Deletion:
+    """The batch, locked; NotFound outside the workspace, PermissionDenied
+    unless the context is its deleter or an admin (and may delete)."""
     deletion = (
         Deletion.objects.select_for_update()
         .filter(workspace=ctx.workspace, pk=deletion_id)
@@ -176,7 +176,8 @@ def _get_deletion(ctx: Context, deletion_id: UUID) -> Deletion:
     return deletion
 
 
-def _members(ctx: Context, deletion: Deletion) -> list[tuple[ObjectType, object]]:
+def members_of(ctx: Context, deletion: Deletion) -> list[tuple[ObjectType, object]]:
+    """(object, queryset of its records in the batch) per object of the batch."""
     types = registry.for_workspace(ctx.workspace)
     return [
         (
@@ -190,12 +191,37 @@ def _members(ctx: Context, deletion: Deletion) -> list[tuple[ObjectType, object]
     ]
 
 
+def _taken(ctx: Context, members) -> list[FieldError]:
+    """The unique values (alone or together) of the batch that live records
+    hold now."""
+    problems: list[FieldError] = []
+    for object_type, rows in members:
+        if not (
+            any(spec.unique for spec in object_type.fields.values())
+            or declared.unique_together(object_type)
+        ):
+            continue
+        items = [
+            validation.Pending(
+                validation.state_of(object_type, row), object_type.fields, row.pk
+            )
+            for row in rows
+        ]
+        validation.check_unique(ctx, object_type, items)
+        for item in items:
+            if item.error is not None:
+                problems.extend(item.error.details)
+    return problems
+
+
 @transaction.atomic
 def restore(ctx: Context, deletion_id: UUID) -> Deletion:
-    """Bring a whole batch back from the bin. Refused while a record it
-    depends on (a CASCADE lookup) is itself in the bin. Atomic."""
-    deletion = _get_deletion(ctx, deletion_id)
-    members = _members(ctx, deletion)
+    """Bring a whole batch back from the bin. Refused, changing nothing,
+    while a record it depends on (a CASCADE lookup) is itself in the bin
+    (ValidationFailed), or when a live record now holds one of its unique
+    values (DuplicateValue naming the field). Atomic."""
+    deletion = get_deletion(ctx, deletion_id)
+    members = members_of(ctx, deletion)
     problems: list[FieldError] = []
     for object_type, rows in members:
         for spec in object_type.lookups:
@@ -219,6 +245,9 @@ def restore(ctx: Context, deletion_id: UUID) -> Deletion:
                 )
     if problems:
         raise errors.ValidationFailed.from_errors(problems)
+    duplicates = _taken(ctx, members)
+    if duplicates:
+        raise errors.DuplicateValue.from_errors(duplicates)
     events = []
     for object_type, rows in members:
         restored = list(rows)
@@ -237,42 +266,3 @@ def restore(ctx: Context, deletion_id: UUID) -> Deletion:
     outbox.emit(events)
     deletion.delete()
     return deletion
-
-
-@transaction.atomic
-def purge(ctx: Context, deletion_id: UUID) -> None:
-    """Remove a batch for good, with its history and associations. Atomic."""
-    deletion = _get_deletion(ctx, deletion_id)
-    ids: list[UUID] = []
-    try:
-        for _object_type, rows in _members(ctx, deletion):
-            ids.extend(rows.values_list("pk", flat=True))
-            rows.delete()
-    except ProtectedError as exc:
-        raise errors.ReferenceConflict(
-            "Records elsewhere in the recycle bin still refer to this batch; "
-            "purge them first."
-        ) from exc
-    FieldChange.objects.filter(workspace=ctx.workspace, record_id__in=ids).delete()
-    Association.objects.filter(
-        Q(from_id__in=ids) | Q(to_id__in=ids), workspace=ctx.workspace
-    ).delete()
-    deletion.delete()
-
-
-def purge_expired(now: dt.datetime | None = None) -> int:
-    """Purge every batch older than the retention period; returns how many.
-    Each batch commits on its own, so one failure does not hold back the rest."""
-    cutoff = (now or timezone.now()) - dt.timedelta(
-        days=settings.RECYCLE_BIN_RETENTION_DAYS
-    )
-    purged = 0
-    for deletion in Deletion.objects.filter(deleted_at__lt=cutoff).select_related(
-        "workspace"
-    ):
-        try:
-            purge(system_context(deletion.workspace), deletion.pk)
-        except errors.ReferenceConflict:
-            continue
-        purged += 1
-    return purged

@@ -4,12 +4,13 @@ events it writes.
 Every change of a record reaches ``outbox.emit`` as an event with the
 record's full state before and after, so the totals follow from the events
 alone: a created or restored record adds its (pipeline, stage, owner) and
-amount, a deleted one takes them away, an update moves them when one of them
-changed. ``move`` applies a batch of events as one upsert per touched key,
-keys in a fixed order (two transactions never wait on each other's rows in
-opposite orders), inside the caller's transaction. ``rebuild`` recounts from
-the rows themselves: after bulk loads that bypass the lifecycle (``seed_demo``)
-and for ops (``manage.py rebuild_totals``).
+amount, a deleted one takes them away (a purged one left with its delete), an
+update moves them when one of them changed. ``move`` applies a batch of
+events as one upsert per touched key, keys in a fixed order (two
+transactions never wait on each other's rows in opposite orders), inside the
+caller's transaction. ``rebuild`` recounts from the rows themselves: after
+bulk loads that bypass the lifecycle (``seed_demo``) and for ops
+(``manage.py rebuild_totals``).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ from crm.query import totals as query_totals
 Kind = OutboxEvent.Kind
 Key = tuple[UUID, str, str, str, str]
 _ADDS = {Kind.CREATED: 1, Kind.RESTORED: 1}
+#: Stage changes come with their update; purged records are counted out
+#: already (their ``deleted`` event took them away).
+_IGNORED = frozenset({Kind.STAGE_CHANGED, Kind.PURGED})
 _TABLE = StageTotal._meta.db_table
 
 
@@ -86,7 +90,7 @@ def move(events: Iterable[OutboxEvent]) -> None:
             found = registry.for_workspace(event.workspace).find(event.object_name)
             types[slot] = found if query_totals.tracked(found) else None
         object_type = types[slot]
-        if object_type is None or event.event == Kind.STAGE_CHANGED:
+        if object_type is None or event.event in _IGNORED:
             continue
         if event.event in _ADDS:
             deltas.add(event.workspace_id, object_type, event.after, 1)

@@ -3,11 +3,13 @@
 ``clean_input`` turns a payload into typed values keyed by field name.
 ``check_many`` looks at records as they would be saved, in three stages: (1)
 the problems of cleaning, required fields, lookups that exist in the same
-workspace and pipeline stages; (2) the object's validation rules; (3) unique
-values. A record that fails a stage is not looked at by the next; every
-problem of the stage is reported at once. The work is set-based: one query
-per lookup field and one per unique field for the whole batch, rules parsed
-once. ``check`` is the same for one record.
+workspace, pipeline stages and what the model declares (``declared``: fields
+of which one is required, allowed moves of a field); (2) the object's
+validation rules; (3) unique values, alone and together. A record that
+fails a stage is not looked at by the next; every problem of the stage is
+reported at once. The work is set-based: one query per lookup field and one
+per unique field (or group) for the whole batch, rules parsed once.
+``check`` is the same for one record.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from accounts.models import Membership
 from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType, Storage
 from crm.query import evaluate, filters, visibility
+from crm.records import declared
 
 
 def clean_input(
@@ -138,6 +141,9 @@ class Pending:
     problems: list[FieldError] = field(default_factory=list)
     #: Set by ``check_many`` when the record may not be written.
     error: errors.ValidationFailed | None = None
+    #: The snapshot of an existing record before the change (for the moves
+    #: a field may make); None for a new record.
+    before: Mapping[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.changed = frozenset(self.changed)
@@ -198,6 +204,7 @@ def _first_stage(ctx: Context, object_type: ObjectType, items: Sequence[Pending]
                 problems.append(FieldError(spec.name, f"{spec.label} is required."))
         problems += lookups
         _check_pipeline(object_type, item.state, problems)
+        declared.first_stage(object_type, item, problems)
         if problems:
             item.error = errors.ValidationFailed.from_errors(problems)
 
@@ -314,12 +321,22 @@ def _unique(ctx: Context, object_type: ObjectType, items: Sequence[Pending]) -> 
             held_by[me] = key
 
 
+def check_unique(
+    ctx: Context, object_type: ObjectType, items: Sequence[Pending]
+) -> None:
+    """Set a DuplicateValue ``error`` on every item holding a unique value (or
+    values unique together) that a live record of the workspace or an earlier
+    item holds; ``changed`` limits which fields are looked at."""
+    _unique(ctx, object_type, [i for i in items if i.error is None])
+    declared.unique_stage(ctx, object_type, [i for i in items if i.error is None])
+
+
 def check_many(ctx: Context, object_type: ObjectType, items: Sequence[Pending]) -> None:
     """Set ``error`` on every item that may not be written (ValidationFailed,
     or DuplicateValue when only unique values are at fault)."""
     _first_stage(ctx, object_type, [i for i in items if i.error is None])
     _rules(ctx, object_type, [i for i in items if i.error is None])
-    _unique(ctx, object_type, [i for i in items if i.error is None])
+    check_unique(ctx, object_type, items)
 
 
 def check(
@@ -330,11 +347,12 @@ def check(
     changed: Iterable[str],
     record_id: UUID | None = None,
     problems: Iterable[FieldError] = (),
+    before: Mapping[str, Any] | None = None,
 ) -> None:
     """Raise ValidationFailed (or DuplicateValue) listing every problem of the
     record as it would be saved, with ``problems`` found earlier. ``changed``
     limits lookups and unique checks to the fields being written."""
-    item = Pending(state, changed, record_id, list(problems))
+    item = Pending(state, changed, record_id, list(problems), before=before)
     check_many(ctx, object_type, [item])
     if item.error is not None:
         raise item.error

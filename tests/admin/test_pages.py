@@ -72,6 +72,7 @@ def test_each_standard_model_has_an_admin_derived_from_its_object_type():
         "type",
         "industry",
         "rating",
+        "status",
     )
     opportunity = admin.site.get_model_admin(Opportunity)
     assert opportunity.list_display[:6] == (

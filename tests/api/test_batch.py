@@ -66,7 +66,8 @@ def test_batch_update_and_delete(api, objects):
     [
         ("post", {"records": "x"}, "records"),
         ("post", {"records": []}, "records"),
-        ("patch", {"records": [{}]}, "updates"),
+        ("patch", {"records": [{}]}, "records"),
+        ("patch", {}, "updates"),
         ("delete", {}, "ids"),
     ],
 )
@@ -74,6 +75,36 @@ def test_a_malformed_batch_is_400(api, method, body, field):
     answer = getattr(api, method)("/api/v1/batch/accounts", body)
     assert answer.status_code == 400
     assert answer.json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize(
+    ("method", "key", "unknown"),
+    [
+        ("post", "records", "allOrNone"),
+        ("post", "records", "updates"),
+        ("patch", "updates", "dryRun"),
+        ("delete", "ids", "cascade"),
+    ],
+)
+def test_an_unknown_batch_key_is_400_naming_it_and_writes_nothing(
+    api, method, key, unknown
+):
+    kept = api.post("/api/v1/accounts", {"name": "Kept"}).json()
+    rows = {
+        "records": [{"name": "New"}],
+        "updates": [{"id": kept["id"], "name": "Changed"}],
+        "ids": [kept["id"]],
+    }
+    body = {key: rows[key], unknown: True}
+    answer = getattr(api, method)("/api/v1/batch/accounts", body)
+    assert answer.status_code == 400, answer.content
+    error = answer.json()["error"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "validation_failed",
+        unknown,
+        f"Unknown key '{unknown}': this batch takes only '{key}'.",
+    )
+    assert list(Account.objects.values_list("name", "deleted_at")) == [("Kept", None)]
 
 
 @override_settings(API_BATCH_MAX_ROWS=2)

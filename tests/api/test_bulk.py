@@ -75,6 +75,52 @@ def test_every_operation_runs_as_a_job(api, send, objects):
     assert _count(objects) == 3
 
 
+def test_operation_defaults_to_create(api, send, objects):
+    body = {"records": [BODIES[objects], {**BODIES[objects], "name": "Second"}]}
+    job = _done(api, send(api, f"/api/v1/{objects}/bulk", body))
+    assert (job["processed"], job["succeeded"], job["failed"]) == (2, 2, 0)
+    assert job["actions"] == {"created": 2}
+    names = [
+        r["name"] for r in api.get(f"/api/v1/{objects}?sort=name").json()["results"]
+    ]
+    assert names == [BODIES[objects]["name"], "Second"]
+
+
+def test_the_job_list_takes_a_limit(api, send):
+    for n in range(2):
+        _done(api, send(api, "/api/v1/accounts/bulk", {"records": [{"name": f"{n}"}]}))
+    assert len(api.get("/api/v1/jobs").json()["results"]) == 2
+    assert len(api.get("/api/v1/jobs?limit=1").json()["results"]) == 1
+
+
+LIMIT = "'limit' must be a whole number from 1 to 200."
+AFTER = "'errors_after' is a whole number of at most 9 digits."
+
+
+@pytest.mark.parametrize(
+    ("path", "field", "message"),
+    [
+        ("/api/v1/jobs?limit=abc", "limit", LIMIT),
+        ("/api/v1/jobs?limit=0", "limit", LIMIT),
+        ("/api/v1/jobs?limit=²", "limit", LIMIT),
+        ("/api/v1/webhooks?limit=abc", "limit", LIMIT),
+        ("/api/v1/webhooks?limit=201", "limit", LIMIT),
+        ("/api/v1/jobs/{job}?errors_after=²", "errors_after", AFTER),
+        ("/api/v1/jobs/{job}?errors_after=" + "9" * 30, "errors_after", AFTER),
+    ],
+)
+def test_a_malformed_list_parameter_is_400_naming_it(api, send, path, field, message):
+    job = send(api, "/api/v1/accounts/bulk", {"records": [{"name": "A"}]}).json()
+    answer = api.get(path.format(job=job["id"]))
+    assert answer.status_code == 400, answer.content
+    error = answer.json()["error"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "validation_failed",
+        field,
+        message,
+    )
+
+
 def test_refused_rows_are_reported_and_the_others_written(api, send, ctx, other_ctx):
     theirs = records.create(other_ctx, "account", data={"name": "Theirs"})
     records.create(ctx, "product", data={"name": "Widget", "product_code": "W-1"})
@@ -203,7 +249,7 @@ def test_only_the_creator_or_an_admin_sees_a_job(ctx, member_ctx, other_ctx, sen
             {"operation": "merge", "records": [{}]},
             [("operation", "'operation' is one of create, update, upsert or delete.")],
         ),
-        ({"records": [{}]}, [("operation", "'operation' is required.")]),
+        ({"records": [{}]}, [("records[0].name", "Account name is required.")]),
         (
             {"operation": "create", "records": {}},
             [("records", "Send 'records' as a list.")],

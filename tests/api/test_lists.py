@@ -175,6 +175,109 @@ def test_bad_parameters_are_400_naming_the_problem(api, query, field, message):
     )
 
 
+OFFSET_TOO_FAR = (
+    "'offset' is at most 1,000,000; page further with cursors (next_cursor)."
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        # Unicode digits pass str.isdigit() but are no number.
+        ("limit=²", "limit", "'limit' must be a whole number from 1 to 200."),
+        ("limit=٣", "limit", "'limit' must be a whole number from 1 to 200."),
+        ("offset=²", "offset", "'offset' must be a whole number, 0 or more."),
+        ("offset=1000001", "offset", OFFSET_TOO_FAR),
+        (f"offset={2**63}", "offset", OFFSET_TOO_FAR),
+        (
+            "filters=" + _q([["close_date", "last_n_days", "²"]]),
+            "close_date",
+            "'last_n_days' on close_date needs a whole number.",
+        ),
+        (
+            "filters=" + _q([["close_date", "in_year", "²"]]),
+            "close_date",
+            "'in_year' on close_date needs a whole number.",
+        ),
+        (
+            "filters=" + _q([["close_date", "=", "²²²²²²²²²"]]),
+            "close_date",
+            "Bad value for close_date: Enter a date as YYYY-MM-DD.",
+        ),
+        (
+            "filters=" + _q([["amount", ">", 1e30]]),
+            "amount",
+            "Bad value for amount: That number is too large: at most 16 digits "
+            "before the decimal point.",
+        ),
+        (
+            "filters=" + _q([["close_date", "=", 10**20]]),
+            "close_date",
+            "Bad value for close_date: 100000000000000000000 epoch milliseconds "
+            "is outside the years 1 to 9999.",
+        ),
+        (
+            "sort=,",
+            "sort",
+            "Sort is a comma-separated list of fields, each with an optional '-' "
+            "for descending (-amount,name); an entry is empty.",
+        ),
+        (
+            "sort=amount,",
+            "sort",
+            "Sort is a comma-separated list of fields, each with an optional '-' "
+            "for descending (-amount,name); an entry is empty.",
+        ),
+        (
+            "sort=--name",
+            "sort",
+            "Cannot read the sort entry '--name': a field with an optional '-' "
+            "for descending (-amount).",
+        ),
+        (
+            "sort=-",
+            "sort",
+            "Cannot read the sort entry '-': a field with an optional '-' for "
+            "descending (-amount).",
+        ),
+    ],
+)
+def test_inputs_out_of_range_are_400_naming_the_parameter(api, query, field, message):
+    answer = api.get(f"/api/v1/opportunities?{query}")
+    assert answer.status_code == 400, answer.content
+    error = answer.json()["error"]
+    assert sorted(error) == ["code", "details", "field", "message", "request_id"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "validation_failed",
+        field,
+        message,
+    )
+
+
+def test_an_offset_up_to_a_million_is_accepted(api, objects, seeded):
+    answer = api.get(f"/api/v1/{objects}?offset=1000000")
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {
+        "records": [],
+        "totalCount": 3,
+        "hasMore": False,
+        "limit": 50,
+        "offset": 1_000_000,
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/opportunities/query", "/api/v1/query"])
+def test_an_offset_past_a_million_in_a_body_is_400(api, path):
+    answer = api.post(path, {"object": "opportunity", "offset": 2**63})
+    assert answer.status_code == 400, answer.content
+    error = answer.json()["error"]
+    assert (error["code"], error["field"], error["message"]) == (
+        "validation_failed",
+        "offset",
+        OFFSET_TOO_FAR,
+    )
+
+
 def test_a_cursor_is_bound_to_its_filters_and_sort(api, objects, seeded):
     number, _, _ = SEEDS[objects]
     first = api.get(f"/api/v1/{objects}?sort={number}&limit=1").json()

@@ -6,10 +6,10 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
 from django.test import override_settings
 
-from accounts import credentials
-from api.common import ratelimit
+from accounts import credentials, ratelimit
 from tests.api.conftest import ApiClient, pat
 
 
@@ -60,6 +60,47 @@ def test_anonymous_callers_are_counted_per_socket_address(db):
         "/api/v1/metadata/objects", headers={"X-Forwarded-For": "3.3.3.3"}
     )
     assert spoofed.status_code == 429
+
+
+@override_settings(API_RATE_LIMIT_ANONYMOUS=2, TRUSTED_PROXIES=1)
+def test_behind_one_trusted_proxy_anonymous_callers_are_counted_per_forwarded_address(
+    db,
+):
+    proxy = ApiClient()  # every request comes from the proxy's socket
+    for _ in range(2):
+        proxy.get("/api/v1/metadata/objects", headers={"X-Forwarded-For": "1.1.1.1"})
+    # What the client wrote left of the proxy's entry does not reset its bucket.
+    spoofed = proxy.get(
+        "/api/v1/metadata/objects", headers={"X-Forwarded-For": "9.9.9.9, 1.1.1.1"}
+    )
+    assert spoofed.status_code == 429
+    other = proxy.get(
+        "/api/v1/metadata/objects", headers={"X-Forwarded-For": "2.2.2.2"}
+    )
+    assert other.status_code == 401
+    assert other["X-RateLimit-Remaining"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, "203.0.113.7", "10.0.0.1"),
+        (1, "203.0.113.7", "203.0.113.7"),
+        (1, "198.51.100.1, 203.0.113.7", "203.0.113.7"),
+        (2, "198.51.100.1, 203.0.113.7, 10.0.0.2", "203.0.113.7"),
+        (2, "2001:db8::1 , 10.0.0.2", "2001:db8::1"),
+        # Fewer entries than proxies, or no address: the socket's address.
+        (2, "203.0.113.7", "10.0.0.1"),
+        (1, "", "10.0.0.1"),
+        (1, "not-an-address", "10.0.0.1"),
+    ],
+)
+def test_the_client_address_trusts_only_the_configured_proxies(
+    settings, proxies, forwarded, address
+):
+    settings.TRUSTED_PROXIES = proxies
+    meta = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": forwarded}
+    assert ratelimit.client_address(meta) == address
 
 
 @override_settings(API_RATE_LIMIT=2)

@@ -3,6 +3,7 @@
 from uuid import UUID
 
 import pytest
+from django.db import connection
 
 from crm.metadata import registry
 from crm.metadata import services as metadata
@@ -203,6 +204,70 @@ def test_a_patch_with_a_bad_field_changes_nothing(api, objects):
     assert api.get(url).json() == created
 
 
+@pytest.mark.parametrize(
+    ("objects", "field", "value", "message"),
+    [
+        (
+            "opportunities",
+            "amount",
+            1e308,
+            "That number is too large: at most 16 digits before the decimal point.",
+        ),
+        (
+            "opportunities",
+            "amount",
+            10**16,
+            "That number is too large: at most 16 digits before the decimal point.",
+        ),
+        (
+            "accounts",
+            "annual_revenue",
+            -1e30,
+            "That number is too large: at most 16 digits before the decimal point.",
+        ),
+        # Custom numbers are JSON numbers: 15 digits, 2 of them decimals here.
+        (
+            "projects",
+            "budget",
+            1234567890123456.78,
+            "That number is too large: at most 13 digits before the decimal point.",
+        ),
+        (
+            "projects",
+            "budget",
+            1e308,
+            "That number is too large: at most 13 digits before the decimal point.",
+        ),
+    ],
+)
+def test_a_number_too_large_for_its_field_is_400_and_changes_nothing(
+    api, project, objects, field, value, message
+):
+    body = {
+        "name": "Kept",
+        **({"close_date": "2026-06-30"} if objects == "opportunities" else {}),
+    }
+    created = api.post(f"/api/v1/{objects}", body)
+    assert created.status_code == 201, created.content
+    url = f"/api/v1/{objects}/{created.json()['id']}"
+    before = api.get(url).json()
+    error = _refused(api.patch(url, {field: value}), [(field, message)])
+    assert (error["field"], error["message"]) == (field, message)
+    assert api.get(url).json() == before
+
+
+def test_the_largest_numbers_a_field_holds_are_kept_exactly(api, project):
+    made = api.post("/api/v1/projects", {"name": "P", "budget": 9999999999999.99})
+    assert made.status_code == 201, made.content
+    assert api.get(f"/api/v1/projects/{made.json()['id']}").json()["budget"] == (
+        9999999999999.99
+    )
+    body = {"name": "O", "close_date": "2026-06-30", "amount": 10**16 - 1}
+    made = api.post("/api/v1/opportunities", body)
+    assert made.status_code == 201, made.content
+    assert made.json()["amount"] == 10**16 - 1
+
+
 def test_missing_records_are_404(api, objects):
     missing = f"/api/v1/{objects}/{UUID(int=7)}"
     for method in ("get", "patch", "put", "delete"):
@@ -244,3 +309,39 @@ def test_reading_a_record_costs_a_handful_of_queries(
     with django_assert_num_queries(2):
         answer = api.get(f"/api/v1/{objects}/{created['id']}")
     assert answer.status_code == 200
+
+
+def test_integer_columns_keep_to_their_range(api):
+    top = connection.ops.integer_field_range("PositiveIntegerField")[1]
+    too_many = "That number is too large: at most 18 digits before the decimal point."
+    for value, message in (
+        # PostgreSQL's integer is 32-bit; SQLite's 64-bit range is past 18 digits.
+        (top + 1, f"Enter a number of at most {top:,}." if top < 10**18 else too_many),
+        (-5, "Enter a number of at least 0."),
+    ):
+        body = {"name": "A", "number_of_employees": value}
+        _refused(api.post("/api/v1/accounts", body), [("number_of_employees", message)])
+    assert not Account.objects.exists()
+
+
+def test_a_line_items_quantity_keeps_to_its_column(api):
+    product = api.post("/api/v1/products", {"name": "W"}).json()
+    deal = api.post(
+        "/api/v1/opportunities", {"name": "o", "close_date": "2026-01-01"}
+    ).json()
+    body = {"opportunity_id": deal["id"], "product_id": product["id"], "unit_price": 1}
+    _refused(
+        api.post("/api/v1/opportunity_line_items", {**body, "quantity": 10**11}),
+        [
+            (
+                "quantity",
+                "That number is too large: at most 10 digits before the decimal point.",
+            )
+        ],
+    )
+    assert (
+        api.post(
+            "/api/v1/opportunity_line_items", {**body, "quantity": 10**10 - 1}
+        ).status_code
+        == 201
+    )

@@ -114,6 +114,8 @@ def test_every_object_creates_the_same_in_a_batch(ctx, other_ctx):
     for name in CREATION_ORDER:
         object_type = registry.get(ctx, name)
         good = [sample_data(object_type, parents, n) for n in (1, 2, 3)]
+        if name == "campaign_member":  # a person joins a campaign once
+            del good[0]["lead"], good[1]["contact"]
         bad = [{"shoe_size": 9}, {}, {**good[0], "owner": str(other_ctx.user.pk)}]
         if any(spec.target == "account" for spec in object_type.lookups):
             spec = next(s for s in object_type.lookups if s.target == "account")

@@ -116,3 +116,67 @@ def test_a_new_default_pipeline_becomes_the_default(ctx):
         metadata.create_pipeline(
             ctx, "account", key="x", label="X", stages=[{"key": "a"}]
         )
+
+
+PLACES = "Decimal places are a whole number from 0 to 6."
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "message"),
+    [
+        ({"type": "number", "decimal_places": -1}, "decimal_places", PLACES),
+        ({"type": "currency", "decimal_places": 7}, "decimal_places", PLACES),
+        ({"type": "percent", "decimal_places": 1.5}, "decimal_places", PLACES),
+        ({"type": "number", "decimal_places": True}, "decimal_places", PLACES),
+        (
+            {"type": "text", "decimal_places": 2},
+            "decimal_places",
+            "A Text field has no decimal places.",
+        ),
+        (
+            {"type": "text", "max_length": 0},
+            "max_length",
+            "The maximum length is a whole number from 1 to 255.",
+        ),
+        (
+            {"type": "phone", "max_length": 41},
+            "max_length",
+            "The maximum length is a whole number from 1 to 40.",
+        ),
+        (
+            {"type": "long_text", "max_length": -5},
+            "max_length",
+            "The maximum length is a whole number from 1 to 32000.",
+        ),
+        (
+            {"type": "number", "max_length": 10},
+            "max_length",
+            "A Number field has no maximum length.",
+        ),
+    ],
+)
+def test_field_options_out_of_range_are_refused_naming_the_option(
+    ctx, kwargs, field, message
+):
+    version = ctx.workspace.metadata_version
+    with pytest.raises(errors.ValidationFailed) as caught:
+        metadata.create_field(ctx, "account", name="size", label="Size", **kwargs)
+    assert (caught.value.field, caught.value.message) == (field, message)
+    assert not FieldDefinition.objects.exists()
+    ctx.workspace.refresh_from_db()
+    assert ctx.workspace.metadata_version == version
+
+
+def test_field_options_at_their_limits_are_kept(ctx):
+    metadata.create_field(
+        ctx, "account", name="ratio", label="Ratio", type="number", decimal_places=6
+    )
+    metadata.create_field(
+        ctx, "account", name="whole", label="Whole", type="number", decimal_places=0
+    )
+    metadata.create_field(
+        ctx, "account", name="code", label="Code", type="text", max_length=255
+    )
+    fields = registry.get(ctx, "account").fields
+    assert (fields["ratio"].decimal_places, fields["whole"].decimal_places) == (6, 0)
+    assert fields["code"].max_length == 255

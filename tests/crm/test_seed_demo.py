@@ -171,8 +171,8 @@ def test_seeded_leads_cases_and_people_are_consistent(seeded):
     for lead in leads:
         assert lead.name == f"{lead.first_name} {lead.last_name}"
         assert lead.pipeline == "leads"
+        assert lead.is_converted == (lead.status == "converted")
         if lead.is_converted:
-            assert lead.status == "qualified"
             assert lead.converted_opportunity.account_id == lead.converted_account_id
     cases = crm_models.Case.objects.filter(workspace=workspace)
     assert {c.status for c in cases} == {s.key for s in case_pipeline.stages}

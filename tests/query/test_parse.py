@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.http import QueryDict
@@ -10,6 +11,7 @@ from django.http import QueryDict
 from accounts import errors
 from crm import query, records
 from crm.metadata import registry
+from crm.metadata import services as metadata
 from crm.query import ListQuery, Query, evaluate, filters
 
 
@@ -65,6 +67,44 @@ from crm.query import ListQuery, Query, evaluate, filters
         ({"object": "account"}, "object", "URL Opportunity"),
         ({"object": 5}, "object", "'object' is the name of an object, as text."),
         ({"object": ["opportunity"]}, "object", "as text"),
+        # Unicode digits pass str.isdigit(); int() refuses or misreads them.
+        ({"limit": "²"}, "limit", "from 1 to 200"),
+        ({"limit": "٣"}, "limit", "from 1 to 200"),
+        ({"offset": "²"}, "offset", "0 or more"),
+        ({"offset": 1_000_001}, "offset", "at most 1,000,000; page further"),
+        ({"offset": 2**63}, "offset", "at most 1,000,000; page further"),
+        ({"offset": str(2**63)}, "offset", "at most 1,000,000; page further"),
+        (
+            {"filters": [["close_date", "last_n_days", "²"]]},
+            "close_date",
+            "needs a whole number",
+        ),
+        ({"filters": [["close_date", "in_year", "²"]]}, "close_date", "whole number"),
+        (
+            {"filters": [["amount", ">", 1e30]]},
+            "amount",
+            "too large: at most 16 digits before the decimal point",
+        ),
+        ({"filters": [["amount", "in", [1, 1e308]]]}, "amount", "too large"),
+        (
+            {"filters": [["close_date", "=", 10**20]]},
+            "close_date",
+            "outside the years 1 to 9999",
+        ),
+        (
+            {"filters": [["close_date", ">", -(10**20)]]},
+            "close_date",
+            "outside the years 1 to 9999",
+        ),
+        (
+            {"filters": [["close_date", "=", str(10**20)]]},
+            "close_date",
+            "outside the years 1 to 9999",
+        ),
+        ({"sort": ","}, "sort", "an entry is empty"),
+        ({"sort": "amount,,name"}, "sort", "an entry is empty"),
+        ({"sort": "--amount"}, "sort", "Cannot read the sort entry '--amount'"),
+        ({"sort": ["+-amount"]}, "sort", "Cannot read the sort entry '[+]-amount'"),
     ],
 )
 def test_a_bad_query_names_what_is_wrong(ctx, payload, field, message):
@@ -72,6 +112,28 @@ def test_a_bad_query_names_what_is_wrong(ctx, payload, field, message):
         query.page(ctx, Query.from_json(ctx, "opportunity", payload))
     assert info.value.code == "validation_failed"
     assert info.value.field == field
+
+
+def test_a_custom_number_filter_is_held_to_what_json_keeps(ctx):
+    metadata.create_field(ctx, "account", name="arr", label="ARR", type="number")
+    ok = Query.from_json(ctx, "account", {"filters": [["arr", ">", 9999999999999.99]]})
+    assert ok.where[0][0].value == Decimal("9999999999999.99")
+    with pytest.raises(errors.ValidationFailed, match="at most 13 digits") as info:
+        Query.from_json(ctx, "account", {"filters": [["arr", ">", 1e13]]})
+    assert info.value.field == "arr"
+
+
+def test_epoch_milliseconds_in_range_still_mean_a_date(ctx):
+    q = Query.from_json(ctx, "opportunity", {"filters": [["close_date", "=", 10**12]]})
+    assert q.where[0][0].value == dt.date(2001, 9, 9)
+
+
+def test_a_sign_before_a_sort_field_is_read_once(ctx):
+    q = Query.from_json(ctx, "opportunity", {"sort": " -amount, +name"})
+    assert [(s.path.name, s.descending) for s in q.sort] == [
+        ("amount", True),
+        ("name", False),
+    ]
 
 
 def test_names_are_matched_in_any_documented_spelling(ctx):
@@ -185,3 +247,13 @@ def test_the_registry_finds_nothing_for_a_name_that_is_not_text(ctx, name):
     from crm.metadata import registry
 
     assert registry.for_workspace(ctx.workspace).find(name) is None
+
+
+@pytest.mark.parametrize("ref", ["²", "99999999999999999999", "0"])
+def test_an_unknown_role_or_group_reference_is_400_naming_the_field(ctx, ref):
+    for op in ("in_role_subordinates", "in_group"):
+        value = [ref] if op == "in_group" else ref
+        q = Query.from_json(ctx, "opportunity", {"filters": [["owner", op, value]]})
+        with pytest.raises(errors.ValidationFailed) as info:
+            query.page(ctx, q)
+        assert info.value.field == "owner"

@@ -150,7 +150,7 @@ def test_rotating_the_secret_signs_with_both_during_the_overlap(
     assert new.startswith("whsec_")
     assert new != "shhh"
     assert rotated.json()["previous_secret_expires_at"]
-    records.update(ctx, "contract", contract.pk, data={"status": "activated"})
+    records.update(ctx, "contract", contract.pk, data={"status": "in_approval"})
     pump()
     [got] = receiver.wait_for(1)
     for secret in ("shhh", new):
@@ -160,7 +160,7 @@ def test_rotating_the_secret_signs_with_both_during_the_overlap(
     Subscription.objects.update(
         previous_secret_expires_at=timezone.now() - dt.timedelta(seconds=1)
     )
-    records.update(ctx, "contract", contract.pk, data={"status": "draft"})
+    records.update(ctx, "contract", contract.pk, data={"status": "activated"})
     pump()
     second = receiver.wait_for(2)[1]
     assert signing.verify(second.headers["x-signature"], second.body, new)

@@ -9,11 +9,12 @@ import pytest
 from django.db import transaction
 from django.utils import timezone
 
+from accounts import errors
 from crm import records
 from crm.models import ObjectSharing, OutboxEvent
 from crm.records import outbox
 from tests.webhooks.conftest import pump, subscribe
-from webhooks import dispatch, payloads
+from webhooks import dispatch, payloads, stream
 from webhooks.models import Delivery, DispatchCursor, PublishedEvent
 
 
@@ -21,10 +22,13 @@ def test_an_update_reaches_the_receiver_with_the_documented_payload(
     ctx, receiver, account, contract
 ):
     subscribe(ctx, receiver, events=["updated"], filter=[["status", "=", "activated"]])
+    records.update(ctx, "contract", contract.pk, data={"status": "in_approval"})
     records.update(ctx, "contract", contract.pk, data={"status": "activated"})
     pump()
     [got] = receiver.wait_for(1)
-    event = OutboxEvent.objects.get(record_id=contract.pk, event="updated")
+    event = OutboxEvent.objects.get(
+        record_id=contract.pk, event="updated", after__status="activated"
+    )
     body = got.payload
     assert list(body) == [
         "event",
@@ -46,7 +50,7 @@ def test_an_update_reaches_the_receiver_with_the_documented_payload(
     assert body["tenant_id"] == f"ten_{ctx.workspace.pk.hex}"
     assert body["record_id"] == f"ctr_{contract.pk.hex}"
     assert body["user_id"] == f"usr_{ctx.user.pk.hex}"
-    assert body["before"]["status"] == "draft"
+    assert body["before"]["status"] == "in_approval"
     assert body["after"]["status"] == "activated"
     assert body["after"]["id"] == f"ctr_{contract.pk.hex}"
     assert body["after"]["account_id"] == f"acc_{account.pk.hex}"
@@ -61,11 +65,11 @@ def test_the_filter_is_evaluated_on_the_record_after_the_change(
     ctx, receiver, contract
 ):
     subscribe(ctx, receiver, events=["updated"], filter=[["status", "=", "draft"]])
-    records.update(ctx, "contract", contract.pk, data={"status": "activated"})
+    records.update(ctx, "contract", contract.pk, data={"status": "in_approval"})
     records.update(ctx, "contract", contract.pk, data={"status": "draft"})
     pump()
     [got] = receiver.wait_for(1)
-    assert got.payload["before"]["status"] == "activated"
+    assert got.payload["before"]["status"] == "in_approval"
     assert got.payload["after"]["status"] == "draft"
     assert Delivery.objects.count() == 1
 
@@ -138,7 +142,7 @@ def test_each_event_is_delivered_once_per_subscription_however_often_dispatch_ru
 ):
     one = subscribe(ctx, receiver, events=["updated"])
     two = subscribe(ctx, receiver, events=["updated"], name="Second")
-    records.update(ctx, "contract", contract.pk, data={"status": "activated"})
+    records.update(ctx, "contract", contract.pk, data={"status": "in_approval"})
     assert dispatch.run().deliveries == 2
     assert dispatch.run().events == 0
     event = OutboxEvent.objects.get(record_id=contract.pk, event="updated")
@@ -151,7 +155,7 @@ def test_each_event_is_delivered_once_per_subscription_however_often_dispatch_ru
 def test_events_from_before_a_subscription_existed_are_not_sent(
     ctx, receiver, contract
 ):
-    records.update(ctx, "contract", contract.pk, data={"status": "activated"})
+    records.update(ctx, "contract", contract.pk, data={"status": "in_approval"})
     subscription = subscribe(ctx, receiver)
     subscription.created_at = timezone.now()
     subscription.save()
@@ -287,3 +291,33 @@ def test_a_subscription_that_no_longer_fits_its_object_is_disabled(
     subscription.refresh_from_db()
     assert subscription.is_active is False
     assert subscription.disabled_reason
+
+
+def test_a_purge_is_in_the_stream_but_no_subscription_can_ask_for_it(
+    ctx, receiver, contract
+):
+    with pytest.raises(errors.ValidationFailed) as caught:
+        subscribe(ctx, receiver, events=["purged"])
+    assert (caught.value.field, caught.value.message) == (
+        "events",
+        "'purged' is not an event; use created, updated, deleted, restored, "
+        "stage_changed.",
+    )
+    everything = subscribe(ctx, receiver)
+    assert everything.events == [
+        "created",
+        "updated",
+        "deleted",
+        "restored",
+        "stage_changed",
+    ]
+    records.purge(ctx, records.delete(ctx, "contract", contract.pk).pk)
+    pump()
+    [got] = receiver.wait_for(1)
+    assert got.payload["event"] == "contract.deleted"
+    assert [d.event_type for d in Delivery.objects.all()] == ["contract.deleted"]
+    read = stream.read(ctx, cursor=None, limit=100)
+    purged = [p for _, p in read.events if p["event"] == "contract.purged"]
+    assert [(p["record_id"], p["before"]["name"], p["after"]) for p in purged] == [
+        (f"ctr_{contract.pk.hex}", "Master agreement", None)
+    ]

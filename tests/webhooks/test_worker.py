@@ -83,7 +83,9 @@ def test_a_committed_change_is_delivered_by_the_worker(ctx, receiver, via_worker
     subscribe(ctx, receiver, events=["updated"], filter=[["status", "=", "activated"]])
     account = records.create(ctx, "account", data={"name": "Acme"})
     contract = records.create(
-        ctx, "contract", data={"name": "Master", "account": account.pk}
+        ctx,
+        "contract",
+        data={"name": "Master", "account": account.pk, "status": "in_approval"},
     )
     records.update(ctx, "contract", contract.pk, data={"status": "activated"})
     [got] = _wait_for(receiver, 1, via_worker)

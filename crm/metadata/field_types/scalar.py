@@ -30,7 +30,11 @@ class NumberType(FieldType):
     operators = EQUALITY | ORDERING
     is_ordered = True
     decimal_places = 2
+    #: The digits of the standard objects' money columns (``crm.models.base``).
     max_digits = 18
+    #: JSON-stored numbers are doubles: 15 significant digits survive the
+    #: round trip (1234567890123456.78 would come back as …456.8).
+    json_digits = 15
 
     def clean(self, spec: FieldSpec, value: object) -> Decimal:
         if isinstance(value, bool):
@@ -44,11 +48,30 @@ class NumberType(FieldType):
         if not number.is_finite():
             raise ValueError("Enter a finite number.")
         places = self.places(spec)
-        quantum = Decimal(1).scaleb(-places)
-        number = number.quantize(quantum)
-        if abs(number) >= Decimal(10) ** (self.max_digits - places):
-            raise ValueError("That number is too large.")
+        whole_digits = self.digits(spec) - places
+        too_large = ValueError(
+            f"That number is too large: at most {whole_digits} digits before "
+            "the decimal point."
+        )
+        # Checked before rounding too: quantize refuses (InvalidOperation) a
+        # result longer than the context's 28 digits, 1e308 say.
+        if number and number.adjusted() >= whole_digits:
+            raise too_large
+        number = number.quantize(Decimal(1).scaleb(-places))
+        if abs(number) >= Decimal(10) ** whole_digits:
+            raise too_large
+        if spec.min_value is not None and number < spec.min_value:
+            raise ValueError(f"Enter a number of at least {spec.min_value:,}.")
+        if spec.max_value is not None and number > spec.max_value:
+            raise ValueError(f"Enter a number of at most {spec.max_value:,}.")
         return number
+
+    def digits(self, spec: FieldSpec) -> int:
+        """Significant digits the field holds: its column's, or, for a custom
+        field (kept in JSON), what a JSON number keeps exactly."""
+        if spec.max_digits is not None:
+            return spec.max_digits
+        return self.json_digits if spec.is_custom else self.max_digits
 
     def places(self, spec: FieldSpec) -> int:
         return (

@@ -1,18 +1,25 @@
-"""Fixed-window request counters in the Django cache.
+"""Fixed-window request counters in the Django cache, and the client address
+they count anonymous callers and sign-ins by.
 
 On Redis (REDIS_URL) each hit is one atomic ``INCR`` with the window's expiry set
 in the same transaction; on local memory Django's ``incr`` holds the cache's
 lock. Either way concurrent hits are counted exactly. Buckets are named by the
 credential (token, key, OAuth client + user, session user) or, for anonymous
-callers, by the socket's address: ``X-Forwarded-For`` never names a bucket.
+callers and sign-ins, by ``client_address``: the socket's address, or with
+``TRUSTED_PROXIES`` set the address the outermost trusted proxy saw. A
+``X-Forwarded-For`` the client wrote itself never names a bucket.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
 
@@ -88,3 +95,30 @@ def reset(bucket: str, period: int) -> None:
     """Forget the current window of ``bucket`` (a successful sign-in)."""
     start, _ = _window(period, time.time())
     caches["default"].delete(f"rl:{bucket}:{period}:{start}")
+
+
+def client_address(meta: Mapping[str, Any]) -> str:
+    """The client's address for a request's ``META``.
+
+    With ``TRUSTED_PROXIES`` = N > 0, each of the N proxies in front of the
+    app appends the address it was called from to ``X-Forwarded-For``, so the
+    Nth entry from the right is the one the outermost proxy saw: entries left
+    of it are the client's own say. A header with fewer entries, or an entry
+    that is no IP address, falls back to the socket's address, as does N = 0
+    (no proxy: the header is ignored).
+    """
+    remote = str(meta.get("REMOTE_ADDR", ""))
+    proxies = settings.TRUSTED_PROXIES
+    if proxies <= 0:
+        return remote
+    hops = [
+        hop.strip()
+        for hop in str(meta.get("HTTP_X_FORWARDED_FOR", "")).split(",")
+        if hop.strip()
+    ]
+    if len(hops) < proxies:
+        return remote
+    try:
+        return str(ipaddress.ip_address(hops[-proxies]))
+    except ValueError:
+        return remote
