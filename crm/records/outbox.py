@@ -8,28 +8,24 @@ finds them.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 from uuid import UUID
 
-from celery import current_app
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.access import Context
+from crm import tasking
 from crm.metadata.types import ObjectType
 from crm.models import OutboxEvent
 from crm.records import totals, writes
 
 Event = OutboxEvent.Kind
 
-logger = logging.getLogger("crm")
 
 #: The dispatcher's stable task name (webhooks/tasks.py).
 DISPATCH_TASK = "webhooks.dispatch"
-#: A broker that is down costs the committing request well under a second.
-_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 
 
 def maker(ctx: Context, object_type: ObjectType) -> Callable[..., OutboxEvent]:
@@ -81,18 +77,6 @@ def _trigger_pending() -> bool:
 
 
 def _trigger_dispatch() -> None:
-    """Send the dispatch task; never raises (a broker outage is logged)."""
-    try:
-        task = current_app.tasks.get(DISPATCH_TASK)
-        if task is not None:  # registered here: runs in-process without a broker
-            task.apply_async(expires=600, retry_policy=_RETRY_POLICY)
-        else:
-            current_app.send_task(
-                DISPATCH_TASK, expires=600, retry_policy=_RETRY_POLICY
-            )
-    except Exception:
-        logger.warning(
-            "Triggering %s failed; the periodic sweep will dispatch these events.",
-            DISPATCH_TASK,
-            exc_info=True,
-        )
+    """Send the dispatch task; never raises (a broker outage is logged, and
+    the periodic sweep dispatches these events)."""
+    tasking.send(DISPATCH_TASK, expires=600)

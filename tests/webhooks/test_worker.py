@@ -112,7 +112,7 @@ def test_changes_made_while_the_broker_is_down_are_delivered_by_the_sweep(
         ]
         assert time.monotonic() - started < 10  # the writes do not hang
     assert OutboxEvent.objects.filter(event="created").count() == 3
-    assert "Triggering webhooks.dispatch failed" in caplog.text
+    assert "Could not send the task webhooks.dispatch" in caplog.text
     time.sleep(0.5)
     assert receiver.received == []
     assert not Delivery.objects.exists()
