@@ -20,7 +20,8 @@ class IdempotencyKey(models.Model):
     status_code = models.PositiveSmallIntegerField(null=True, blank=True)
     content = models.BinaryField(default=b"", blank=True)
     content_type = models.CharField(max_length=100, blank=True)
-    location = models.CharField(max_length=500, blank=True)
+    #: The response headers a replay repeats (Location, ETag, …).
+    headers = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
 

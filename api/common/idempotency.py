@@ -29,6 +29,8 @@ HEADER = "Idempotency-Key"
 #: A claim older than this whose request never finished is taken over.
 LEASE = dt.timedelta(minutes=5)
 _KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+#: What a replay repeats of the first response's headers.
+KEPT_HEADERS = ("Location", "ETag", "Last-Modified", "Deprecation", "Sunset", "Link")
 
 
 @dataclass
@@ -46,7 +48,7 @@ class Claim:
             status_code=response.status_code,
             content=bytes(response.content),
             content_type=response.get("Content-Type", "application/json"),
-            location=response.get("Location", "")[:500],
+            headers={k: response[k] for k in KEPT_HEADERS if response.has_header(k)},
         )
 
     def release(self) -> None:
@@ -54,17 +56,19 @@ class Claim:
 
 
 def fingerprint(method: str, path: str, data) -> str:
-    """The request as far as idempotency cares: method, path and parsed body."""
+    """The request as far as idempotency cares: method, path (with or without
+    its trailing slash, which routes alike) and parsed body."""
     body = orjson.dumps(data, option=orjson.OPT_SORT_KEYS, default=str)
-    return hashlib.sha256(f"{method} {path}\n".encode() + body).hexdigest()
+    route = path.rstrip("/") or "/"
+    return hashlib.sha256(f"{method} {route}\n".encode() + body).hexdigest()
 
 
 def _replay(row: IdempotencyKey) -> HttpResponse:
     response = HttpResponse(
         bytes(row.content), status=row.status_code, content_type=row.content_type
     )
-    if row.location:
-        response["Location"] = row.location
+    for name, value in row.headers.items():
+        response[name] = value
     response["Idempotent-Replayed"] = "true"
     return response
 

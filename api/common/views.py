@@ -25,6 +25,7 @@ from accounts import ratelimit
 from accounts.access import Context
 from api.common import idempotency
 from api.common.auth import Credential
+from crm.metadata import registry
 
 _DEPRECATION_ATTR = "api_deprecation"
 
@@ -164,6 +165,8 @@ class ApiView(APIView):
                 else None
             )
             if handler is None:
+                if "objects" in kwargs:  # an unknown object is not found, whatever
+                    registry.get(self.ctx, kwargs["objects"])  # the method
                 response = self.http_method_not_allowed(request, *args, **kwargs)
             else:
                 outcome = self._claim(request)

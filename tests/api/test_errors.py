@@ -89,6 +89,16 @@ def test_an_unknown_endpoint_is_404_in_the_envelope(api, anonymous):
 def test_an_unsupported_method_is_405(api):
     error = _error(api.delete("/api/v1/metadata/objects"), 405)
     assert error["code"] == "method_not_allowed"
+    error = _error(api.post("/api/v1/accounts/acc_0", {}), 405)
+    assert error["code"] == "method_not_allowed"
+
+
+def test_an_unknown_object_is_404_whatever_the_method(api):
+    for answer in (
+        api.post("/api/v1/widgets/wid_1", {}),
+        api.post("/api/v1/ai/briefing", {}),
+    ):
+        assert _error(answer, 404)["code"] == "not_found"
 
 
 def test_a_body_that_is_not_an_object_is_400(api):

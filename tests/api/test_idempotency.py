@@ -23,7 +23,16 @@ def test_a_retry_returns_the_first_response(api):
     assert (first.status_code, again.status_code) == (201, 201)
     assert again.content == first.content
     assert again["Location"] == first["Location"]
+    assert again["ETag"] == first["ETag"]
     assert again["Idempotent-Replayed"] == "true"
+    assert Account.objects.count() == 1
+
+
+def test_a_retry_with_or_without_the_trailing_slash_is_the_same_request(api):
+    first = api.post("/api/v1/accounts", {"name": "Once"}, headers=KEY)
+    again = api.post("/api/v1/accounts/", {"name": "Once"}, headers=KEY)
+    assert again.status_code == 201
+    assert again.content == first.content
     assert Account.objects.count() == 1
 
 
