@@ -10,6 +10,7 @@ from uuid import UUID
 
 from django.http import StreamingHttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
@@ -179,7 +180,11 @@ def _csv(chunks, filename: str) -> StreamingHttpResponse:
 class JobErrorReport(ApiView):
     """An import's refused rows as CSV: line, cells as read, and the error."""
 
-    @extend_schema(operation_id="job_error_report", parameters=[_JOB_ID])
+    @extend_schema(
+        operation_id="job_error_report",
+        parameters=[_JOB_ID],
+        responses={(200, "text/csv"): OpenApiTypes.STR, **schema.ERRORS},
+    )
     def get(self, request, job_id: str):
         job = jobs.get(self.ctx, parse_id(job_id))
         if job.kind != Job.Kind.IMPORT:
@@ -192,7 +197,11 @@ class JobErrorReport(ApiView):
 class JobDownload(ApiView):
     """A finished export's CSV."""
 
-    @extend_schema(operation_id="job_download", parameters=[_JOB_ID])
+    @extend_schema(
+        operation_id="job_download",
+        parameters=[_JOB_ID],
+        responses={(200, "text/csv"): OpenApiTypes.STR, **schema.ERRORS},
+    )
     def get(self, request, job_id: str):
         job = jobs.get(self.ctx, parse_id(job_id))
         if job.kind != Job.Kind.EXPORT:
