@@ -31,7 +31,13 @@ def test_the_schema_is_openapi_3_and_lists_the_endpoints(db):
     assert schema["openapi"].startswith("3.")
     for path, methods in DOCUMENTED.items():
         assert set(schema["paths"][path]) >= methods, path
-    assert set(schema["components"]["securitySchemes"]) == {"bearerAuth", "sessionAuth"}
+    schemes = schema["components"]["securitySchemes"]
+    assert set(schemes) == {"bearerAuth", "oauth2", "sessionAuth"}
+    flow = schemes["oauth2"]["flows"]["authorizationCode"]
+    assert (flow["authorizationUrl"], flow["tokenUrl"]) == (
+        "/oauth/authorize/",
+        "/oauth/token/",
+    )
     listing = schema["paths"]["/api/v1/{objects}"]["get"]
     params = {p["name"]: p for p in listing["parameters"]}
     assert set(params) >= {"fields", "filters", "sort", "limit", "cursor", "offset"}
