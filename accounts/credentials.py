@@ -182,6 +182,47 @@ def revoke_api_key(ctx: Context, key_id) -> ApiKey:
     return key
 
 
+_UNSET = object()
+
+
+@transaction.atomic
+def change_api_key(
+    ctx: Context,
+    key_id,
+    *,
+    name: object = _UNSET,
+    scopes: object = _UNSET,
+    expires_at: object = _UNSET,
+    rate_limit: object = _UNSET,
+) -> ApiKey:
+    """Rename a live key, or change its scopes, expiry or rate limit (the
+    secret stays). Admins only; NotFound for a revoked or unknown key."""
+    key = (
+        api_keys_of(ctx)
+        .select_for_update()
+        .filter(pk=key_id, revoked_at__isnull=True)
+        .first()
+    )
+    if key is None:
+        raise errors.NotFound("No API key has that id.")
+    changed = []
+    if name is not _UNSET:
+        key.name = _clean_name(name)
+        changed.append("name")
+    if scopes is not _UNSET:
+        key.scopes = clean_scopes(scopes, required=True)
+        changed.append("scopes")
+    if expires_at is not _UNSET:
+        key.expires_at = _clean_expiry(expires_at)
+        changed.append("expires_at")
+    if rate_limit is not _UNSET:
+        key.rate_limit = _clean_limit(rate_limit)
+        changed.append("rate_limit")
+    if changed:
+        key.save(update_fields=changed)
+    return key
+
+
 def find(secret: str) -> PersonalAccessToken | ApiKey | None:
     """The usable token or key a secret belongs to, or None (unknown, revoked,
     expired). The holder's membership is the caller's to check."""

@@ -19,6 +19,7 @@ from api.common.views import ApiView, PublicApiView
 from api.v1 import schema, shapes
 from api.v1.shapes import NUMBER, TEXT
 from crm.metadata import registry
+from crm.metadata.types import normalize
 
 _LOGIN_IN = {
     "email": (TEXT, False),
@@ -198,6 +199,39 @@ class ApiKeyList(ApiView):
 
 class ApiKeyDetail(ApiView):
     credential_management = True
+
+    @extend_schema(operation_id="auth_api_key_get", responses={200: dict})
+    def get(self, request, key_id) -> Response:
+        key = credentials.api_keys_of(self.ctx).filter(pk=key_id).first()
+        if key is None:
+            raise errors.NotFound("No API key has that id.")
+        return Response(_described(key))
+
+    @extend_schema(
+        operation_id="auth_api_key_change",
+        request=dict,
+        responses={200: dict, **schema.ERRORS},
+    )
+    def patch(self, request, key_id) -> Response:
+        """Change a key's name, scopes, expiry or rate limit; ``null`` clears
+        the expiry or the key's own limit."""
+        ctx = self.ctx
+        partial = {name: (types, False) for name, (types, _) in _KEY_IN.items()}
+        data = shapes.take(request.data, partial)
+        given = {normalize(str(k)) for k in request.data}
+        changes = {}
+        if "name" in data:
+            changes["name"] = data["name"]
+        if "scopes" in data:
+            scopes = credentials.clean_scopes(data["scopes"], required=True)
+            _check_objects(ctx, scopes)
+            changes["scopes"] = scopes
+        if "expires_at" in given:
+            changes["expires_at"] = shapes.moment(data.get("expires_at"), "expires_at")
+        if "rate_limit" in given:
+            changes["rate_limit"] = data.get("rate_limit")
+        key = credentials.change_api_key(ctx, key_id, **changes)
+        return Response(_described(key))
 
     @extend_schema(
         operation_id="auth_api_key_revoke",

@@ -118,6 +118,50 @@ def test_an_api_key_is_admin_made_scoped_hashed_and_revocable(api):
     assert key.get(f"/api/v1/accounts/{account['id']}").status_code == 401
 
 
+def test_an_admin_changes_a_keys_scopes_and_limit_and_the_secret_still_works(api):
+    made = api.post(
+        "/api/v1/auth/api-keys",
+        {"name": "Sync", "scopes": ["read:account"], "rate_limit": 50},
+    ).json()
+    key = ApiClient(made["token"])
+    account = api.post("/api/v1/accounts", {"name": "Acme"}).json()
+    url = f"/api/v1/auth/api-keys/{ApiKey.objects.get().pk}"
+    changed = api.patch(url, {"scopes": ["write:account"], "rate_limit": 75})
+    assert changed.status_code == 200, changed.content
+    assert (changed.json()["scopes"], changed.json()["rate_limit"]) == (
+        ["write:account"],
+        75,
+    )
+    assert "token" not in changed.json()
+    renamed = key.patch(f"/api/v1/accounts/{account['id']}", {"name": "Renamed"})
+    assert renamed.status_code == 200
+    assert renamed["X-RateLimit-Limit"] == "75"
+    assert api.patch(url, {"rate_limit": None}).json()["rate_limit"] is None
+    assert api.get(url).json()["name"] == "Sync"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [({"scopes": []}, "scopes"), ({"rate_limit": 0}, "rate_limit"), ({"x": 1}, "x")],
+)
+def test_a_bad_key_change_is_400_and_changes_nothing(api, body, field):
+    api.post("/api/v1/auth/api-keys", {"name": "Sync", "scopes": ["read:account"]})
+    stored = ApiKey.objects.get()
+    answer = api.patch(f"/api/v1/auth/api-keys/{stored.pk}", body)
+    assert answer.status_code == 400, answer.content
+    error = answer.json()["error"]
+    assert field in {error["field"], *(d["field"] for d in error["details"])}
+    stored.refresh_from_db()
+    assert (stored.scopes, stored.rate_limit) == (["read:account"], None)
+
+
+def test_a_member_may_not_change_an_api_key(api, member_api):
+    api.post("/api/v1/auth/api-keys", {"name": "Sync", "scopes": ["read:account"]})
+    url = f"/api/v1/auth/api-keys/{ApiKey.objects.get().pk}"
+    assert member_api.patch(url, {"rate_limit": 5}).status_code == 403
+    assert ApiKey.objects.get().rate_limit is None
+
+
 @pytest.mark.parametrize(
     ("method", "path"),
     [
