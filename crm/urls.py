@@ -2,6 +2,7 @@ from django.urls import path
 
 from crm.views import (
     boards,
+    bulk,
     dashboard,
     imports,
     lists,
@@ -40,8 +41,8 @@ urlpatterns = [
         name="import_errors",
     ),
     path(OBJECT + "filter-row/", lists.filter_row, name="filter_row"),
-    path(OBJECT + "bulk/", lists.record_bulk, name="record_bulk"),
-    path(OBJECT + "bulk/field/", lists.bulk_field, name="bulk_field"),
+    path(OBJECT + "bulk/", bulk.record_bulk, name="record_bulk"),
+    path(OBJECT + "bulk/field/", bulk.bulk_field, name="bulk_field"),
     path(OBJECT + "views/", saved.view_save, name="view_save"),
     path(
         OBJECT + "views/<uuid:view_id>/delete/", saved.view_delete, name="view_delete"

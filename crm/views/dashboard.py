@@ -109,6 +109,52 @@ def _tasks(ctx) -> list:
     ]
 
 
+def _recent(request: HttpRequest, ctx) -> list[list[str]]:
+    """The records opened last (kept in the session by the record page) that
+    still exist and that the context may read, with their names as they are
+    now: one query per object at most. The others leave the session's list."""
+    remembered = [
+        e
+        for e in request.session.get(records.RECENT_KEY, [])
+        if isinstance(e, list) and len(e) == 4
+    ]
+    ids: dict[str, list[str]] = {}
+    for name, pk, *_ in remembered:
+        ids.setdefault(name, []).append(pk)
+    types = registry.for_workspace(ctx.workspace)
+    found: dict[tuple[str, str], list[str]] = {}
+    for name, wanted in ids.items():
+        object_type = types.find(name)
+        if object_type is None or not ctx.can(object_type.api_name, Action.READ):
+            continue
+        try:
+            page = query.page(
+                ctx,
+                query.Query.from_json(
+                    ctx,
+                    object_type.api_name,
+                    {
+                        "filters": [["id", "in", wanted]],
+                        "fields": [object_type.name_field],
+                        "limit": len(wanted),
+                    },
+                ),
+            )
+        except errors.ValidationFailed:  # not ids (any more): forgotten
+            continue
+        for view in display.rows(object_type, [], page.rows, ctx.workspace.currency):
+            found[(name, view.id)] = [
+                name,
+                view.id,
+                view.title[:120],
+                object_type.label,
+            ]
+    kept = [found[(name, pk)] for name, pk, *_ in remembered if (name, pk) in found]
+    if kept != request.session.get(records.RECENT_KEY, []):
+        request.session[records.RECENT_KEY] = kept
+    return kept
+
+
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     ctx = access.context_for(request)
@@ -127,6 +173,6 @@ def home(request: HttpRequest) -> HttpResponse:
                 "currency": display.SYMBOLS.get(ctx.workspace.currency, ""),
             },
             "tasks": _tasks(ctx),
-            "recent": request.session.get(records.RECENT_KEY, []),
+            "recent": _recent(request, ctx),
         },
     )

@@ -1,28 +1,26 @@
 """List views of any object: columns, sort, filters, saved views, cursor
-pages, bulk actions and CSV export. Every read goes through ``crm.query``,
-every write through ``crm.records``."""
+pages, the bulk bar's inputs (its actions: ``crm.views.bulk``) and CSV
+export. Every read goes through ``crm.query``."""
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from uuid import UUID
 
 from django.contrib import messages
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseRedirect,
+    QueryDict,
     StreamingHttpResponse,
 )
 from django.shortcuts import render
-from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET
 
 from accounts import access, errors
 from accounts.access import Action
 from crm import forms as crm_forms
-from crm import query, records
+from crm import query
 from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType
 from crm.query import parse, saved_views
@@ -33,7 +31,6 @@ EXPORT_PAGE = 1000
 #: The most rows a download holds; the export job (the API's
 #: ``POST /api/v1/<plural>/export``) writes more.
 EXPORT_MAX = parse.HARD_LIMIT
-BULK_MAX = 200
 #: The prefix of the bulk bar's value input (``bulk-<field>``).
 BULK_PREFIX = "bulk"
 #: A CSV cell starting with one of these is a formula to a spreadsheet.
@@ -64,12 +61,37 @@ def payload(state_: state.ListState, cols, **extra) -> dict:
 def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
     ctx = access.context_for(request)
     object_type = registry.get(ctx, object_name)
-    list_ = list_state(ctx, object_type, request.GET)
+    cursor = request.GET.get("cursor") or None
+    template = "crm/record_list.html"
+    if request.htmx and not request.htmx.boosted:
+        template += "#rows" if cursor else "#results"
+    context = list_context(
+        ctx,
+        object_type,
+        request.GET,
+        list_url=request.get_full_path(),
+        full="#" not in template,
+    )
+    return render(request, template, context, status=422 if context["error"] else 200)
+
+
+def list_context(
+    ctx,
+    object_type: ObjectType,
+    params: QueryDict,
+    *,
+    list_url: str,
+    full: bool = True,
+) -> dict:
+    """What the list page (or, not ``full``, one of its partials) shows for
+    the state in ``params``; ``list_url`` is where the page is, for the bulk
+    form to come back to. ``error`` holds a refused filter's message."""
+    list_ = list_state(ctx, object_type, params)
     cols = display.columns(ctx, object_type, list_.columns)
     people = display.People(ctx)
-    cursor = request.GET.get("cursor") or None
+    cursor = params.get("cursor") or None
     try:
-        before = max(int(request.GET.get("shown", "0")), 0) if cursor else 0
+        before = max(int(params.get("shown", "0")), 0) if cursor else 0
     except ValueError:
         before = 0
     error, page, rows = None, None, []
@@ -83,13 +105,11 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
         rows = display.rows(object_type, cols, page.rows, ctx.workspace.currency)
     except errors.ValidationFailed as exc:
         error = exc.message
-    template = "crm/record_list.html"
-    if request.htmx and not request.htmx.boosted:
-        template += "#rows" if cursor else "#results"
     context = {
         "object_type": object_type,
         "object_name": object_type.api_name,
         "state": list_,
+        "list_url": list_url,
         "columns": cols,
         "headers": [
             {
@@ -121,13 +141,20 @@ def record_list(request: HttpRequest, object_name: str) -> HttpResponse:
         "can_create": ctx.can(object_type.api_name, Action.CREATE),
         "can_edit": ctx.can(object_type.api_name, Action.EDIT),
         "can_delete": ctx.can(object_type.api_name, Action.DELETE),
+        "can_change_owner": has_owner(object_type),
         "bulk_fields": bulk_fields(object_type),
         "export_max": f"{EXPORT_MAX:,}",
     }
-    if "#" not in template and context["can_edit"] and context["bulk_fields"]:
+    if full and context["can_edit"] and context["bulk_fields"]:
         spec = context["bulk_fields"][0]
         context["bulk_form"] = bulk_form(ctx, object_type, spec, people=people)
-    return render(request, template, context, status=422 if error else 200)
+    return context
+
+
+def has_owner(object_type: ObjectType) -> bool:
+    """Whether the object's records have an owner the bulk bar may change."""
+    spec = object_type.find_field("owner")
+    return spec is not None and spec.target == "user" and not spec.read_only
 
 
 def bulk_fields(object_type: ObjectType) -> list[FieldSpec]:
@@ -150,27 +177,13 @@ def bulk_form(
     )
 
 
-def _bulk_spec(object_type: ObjectType, name: str) -> FieldSpec:
+def bulk_spec(object_type: ObjectType, name: str) -> FieldSpec:
     spec = object_type.field(name)
     if spec not in bulk_fields(object_type):
         raise errors.ValidationFailed(
             f"{spec.label} cannot be set on many records at once.", field=name
         )
     return spec
-
-
-@require_GET
-def bulk_field(request: HttpRequest, object_name: str) -> HttpResponse:
-    """The bulk bar's value input for the field chosen (``?field=``)."""
-    ctx = access.context_for(request)
-    object_type = registry.get(ctx, object_name)
-    access.require(ctx, object_type, Action.EDIT)
-    spec = _bulk_spec(object_type, request.GET.get("field", ""))
-    return render(
-        request,
-        "crm/record_list.html#bulk-value",
-        {"object_type": object_type, "bulk_form": bulk_form(ctx, object_type, spec)},
-    )
 
 
 def _column_choices(object_type, chosen: list[str]) -> list[tuple[object, bool]]:
@@ -286,76 +299,3 @@ def record_export(request: HttpRequest, object_name: str) -> StreamingHttpRespon
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     return response
-
-
-def _ids(request: HttpRequest) -> list[UUID]:
-    found = []
-    for raw in request.POST.getlist("ids")[:BULK_MAX]:
-        try:
-            found.append(UUID(raw))
-        except ValueError:
-            continue
-    return found
-
-
-def back_to(request: HttpRequest, fallback: str) -> HttpResponseRedirect:
-    return HttpResponseRedirect(state.next_url(request, fallback))
-
-
-@require_POST
-def record_bulk(request: HttpRequest, object_name: str) -> HttpResponse:
-    """Delete, change the owner of, or set one field on the selected records
-    (at most 200). Each record is its own lifecycle call: one refusal leaves
-    the others done, and is reported. The new value of a field comes from the
-    field's own form input (``bulk-<field>``), converted by its form field."""
-    ctx = access.context_for(request)
-    object_type = registry.get(ctx, object_name)
-    action = request.POST.get("action", "")
-    fallback = reverse("crm:record_list", args=[object_type.api_name])
-    if action == "delete":
-        access.require(ctx, object_type, Action.DELETE)
-        done_word = "moved to the recycle bin"
-    elif action in ("owner", "edit"):
-        access.require(ctx, object_type, Action.EDIT)
-        done_word = "updated"
-    else:
-        raise errors.ValidationFailed("Choose what to do with the selected records.")
-    ids = _ids(request)
-    if not ids:
-        messages.info(request, "Select some records first.")
-        return back_to(request, fallback)
-    if action == "delete":
-
-        def apply(pk):
-            return records.delete(ctx, object_type.api_name, pk)
-
-    else:
-        if action == "owner":
-            data = {"owner": request.POST.get("value", "")}
-        else:
-            spec = _bulk_spec(object_type, request.POST.get("field", ""))
-            form = bulk_form(ctx, object_type, spec, data=request.POST)
-            if not form.is_valid():
-                problems = " ".join(e for errs in form.errors.values() for e in errs)
-                messages.error(request, f"Nothing was changed: {problems}")
-                return back_to(request, fallback)
-            data = {spec.name: form.cleaned_data[spec.name]}
-
-        def apply(pk):
-            return records.update(ctx, object_type.api_name, pk, data=data)
-
-    done, refused = 0, []
-    for pk in ids:
-        try:
-            apply(pk)
-            done += 1
-        except errors.DomainError as exc:
-            refused.append(exc.message)
-    label = object_type.label if done == 1 else object_type.label_plural
-    if done:
-        messages.success(request, f"{done} {label.lower()} {done_word}.")
-    if refused:
-        first = refused[0]
-        more = f" (and {len(refused) - 1} more)" if len(refused) > 1 else ""
-        messages.error(request, f"{len(refused)} refused: {first}{more}")
-    return back_to(request, fallback)

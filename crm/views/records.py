@@ -194,6 +194,9 @@ def record_field(
 
 @require_http_methods(["GET", "POST"])
 def record_create(request: HttpRequest, object_name: str) -> HttpResponse:
+    """The new-record form, and the record created from it. Afterwards the
+    page is the new record's, or ``next`` when it is a URL of this site (a
+    related list's "New" passes its parent record's page)."""
     ctx = access.context_for(request)
     object_type = registry.get(ctx, object_name)
     access.require(ctx, object_type, Action.CREATE)
@@ -212,7 +215,12 @@ def record_create(request: HttpRequest, object_name: str) -> HttpResponse:
                 form.add_lifecycle_errors(exc)
             else:
                 messages.success(request, f"{object_type.label} created.")
-                return redirect("crm:record_detail", object_type.api_name, record.pk)
+                # From a related list ("New contact" on an account): back to
+                # the record it was started from.
+                made = reverse(
+                    "crm:record_detail", args=[object_type.api_name, record.pk]
+                )
+                return redirect(state.next_url(request, made))
         form.lookup_labels = _posted_labels(request, form)
         status = 422
     else:
@@ -238,6 +246,7 @@ def record_create(request: HttpRequest, object_name: str) -> HttpResponse:
             "cancel_url": state.next_url(
                 request, reverse("crm:record_list", args=[object_type.api_name])
             ),
+            "next": state.next_url(request, ""),
         },
         status=status,
     )
@@ -324,14 +333,24 @@ def record_delete(
 def record_timeline(
     request: HttpRequest, object_name: str, record_id: UUID
 ) -> HttpResponse:
+    """The newest entries of the record's timeline; with ``?before=`` (the
+    "Show older" button) the entries after that position, as the items to
+    put in place of the button."""
     ctx = access.context_for(request)
     object_type = registry.get(ctx, object_name)
-    entries = timeline.timeline(ctx, object_type.api_name, record_id)
+    before = request.GET.get("before", "")
+    page = timeline.timeline(ctx, object_type.api_name, record_id, before=before)
+    template = "crm/record_timeline.html"
+    if before:
+        template += "#entries"
     return render(
         request,
-        "crm/record_timeline.html",
+        template,
         {
             "object_type": object_type,
-            "entries": pages.timeline_entries(ctx, entries),
+            "record_id": record_id,
+            "entries": pages.timeline_entries(ctx, page.entries),
+            "older": page.older.encode() if page.older else "",
+            "more": bool(before),
         },
     )

@@ -4,11 +4,12 @@ purge one batch or several."""
 from __future__ import annotations
 
 import datetime as dt
+from urllib.parse import urlsplit
 from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import dateparse
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import access, errors
 from crm import records
 from crm.query import recycle
-from crm.views import lists
+from crm.views import bulk, flash, state
 
 
 def _before(raw: str) -> tuple[dt.datetime, UUID] | None:
@@ -29,10 +30,10 @@ def _before(raw: str) -> tuple[dt.datetime, UUID] | None:
         return None
 
 
-@require_GET
-def recycle_bin(request: HttpRequest) -> HttpResponse:
-    ctx = access.context_for(request)
-    page = recycle.batches(ctx, before=_before(request.GET.get("before", "")))
+def _bin_context(ctx, params: QueryDict, bin_url: str) -> dict:
+    """The page of the bin ``params`` ask for (``?before=``), newest first;
+    ``bin_url`` is where the page is, for its forms to come back to."""
+    page = recycle.batches(ctx, before=_before(params.get("before", "")))
     days = settings.RECYCLE_BIN_RETENTION_DAYS
     rows = [
         (batch, batch.deletion.deleted_at + dt.timedelta(days=days))
@@ -42,21 +43,25 @@ def recycle_bin(request: HttpRequest) -> HttpResponse:
     if page.next_before:
         at, pk = page.next_before
         more = f"{at.isoformat()}~{pk}"
-    return render(
-        request,
-        "crm/recycle_bin.html",
-        {
-            "rows": rows,
-            "retention_days": days,
-            "more": more,
-            "everyone": ctx.is_admin,
-        },
-    )
+    return {
+        "rows": rows,
+        "retention_days": days,
+        "more": more,
+        "everyone": ctx.is_admin,
+        "bin_url": bin_url,
+    }
+
+
+@require_GET
+def recycle_bin(request: HttpRequest) -> HttpResponse:
+    ctx = access.context_for(request)
+    context = _bin_context(ctx, request.GET, request.get_full_path())
+    return render(request, "crm/recycle_bin.html", context)
 
 
 def _batch_ids(request: HttpRequest) -> list[UUID]:
     found = []
-    for raw in request.POST.getlist("ids")[: lists.BULK_MAX]:
+    for raw in request.POST.getlist("ids")[: bulk.BULK_MAX]:
         try:
             found.append(UUID(raw))
         except ValueError:
@@ -65,6 +70,8 @@ def _batch_ids(request: HttpRequest) -> list[UUID]:
 
 
 def _each(request: HttpRequest, action, done_word: str) -> HttpResponse:
+    """``action`` on each batch selected, then back to ``next`` (for HTMX,
+    the bin's rows anew, with the messages)."""
     ctx = access.context_for(request)
     ids = _batch_ids(request)
     done, refused = 0, []
@@ -80,7 +87,16 @@ def _each(request: HttpRequest, action, done_word: str) -> HttpResponse:
         messages.success(request, f"{done} item{'s' if done != 1 else ''} {done_word}.")
     if refused:
         messages.error(request, " ".join(refused[:3]))
-    return lists.back_to(request, reverse("crm:recycle_bin"))
+    home = reverse("crm:recycle_bin")
+    if not request.htmx:
+        return bulk.back_to(request, home)
+    # The page of the bin the form was on, as it is now.
+    target = urlsplit(state.next_url(request, home))
+    params = QueryDict(target.query if target.path == home else "")
+    bin_url = f"{home}?{params.urlencode()}" if params else home
+    return flash.respond(
+        request, "crm/recycle_bin.html#bin", _bin_context(ctx, params, bin_url)
+    )
 
 
 @require_POST

@@ -64,8 +64,20 @@
       var action = $("[data-bulk-action]", form);
       if (!action || action.value === "delete") message = submitter.getAttribute("data-confirm-delete");
     }
-    if (message && !window.confirm(message)) evt.preventDefault();
+    if (message && !window.confirm(message)) {
+      evt.preventDefault();
+      // Before htmx hears of it: a form with hx-post sends nothing either.
+      evt.stopPropagation();
+    }
   }, true);
+  // A swap that removed the focused control (a bin row's Restore, a bulk
+  // action's rows) leaves the focus on the region it replaced, not lost.
+  document.addEventListener("htmx:afterSettle", function (evt) {
+    var region = evt.detail.target;
+    if (!region || !region.hasAttribute || !region.hasAttribute("data-focus-after-swap")) return;
+    var active = document.activeElement;
+    if (!active || active === document.body) region.focus({ preventScroll: true });
+  });
   document.addEventListener("keydown", function (evt) {
     if (evt.key !== "Escape") return;
     var form = evt.target.closest && evt.target.closest(".inline-form");

@@ -141,6 +141,8 @@ def test_bulk_edit_offers_the_chosen_fields_own_input(
     day = page.locator("#bulk-value").get_by_label("Starts on")
     expect(day).to_have_attribute("type", "date")
     day.fill("2026-07-01")
-    page.get_by_role("button", name="Apply to selected").click()
+    # The same message as before: wait for this action's answer (no reload).
+    with page.expect_response(re.compile(r"/bulk/$")):
+        page.get_by_role("button", name="Apply to selected").click()
     expect(page.get_by_role("status").first).to_have_text("2 projects updated.")
     assert query.get(admin, "project", bridge.pk)["starts_on"] == "2026-07-01"

@@ -653,3 +653,211 @@ def test_an_export_past_the_limit_says_so_and_points_to_the_export_job(
         "The download holds"
         not in admin_client.get(list_url("account")).content.decode()
     )
+
+
+# -- small actions answer with HTMX: the part they change, and the message --------
+
+
+def oob_messages(page: str) -> list[str]:
+    """The flash messages an HTMX answer sends to the page's message area."""
+    area = re.search(
+        r'<div id="messages" class="messages" aria-live="polite" '
+        r'hx-swap-oob="innerHTML">(.*?)</div>\s*$',
+        page,
+        re.S,
+    )
+    assert area, "no messages for the message area"
+    return re.findall(
+        r'<div class="flash flash-\w+" role="status">([^<]*)</div>', area.group(1)
+    )
+
+
+def test_the_bulk_form_posts_with_htmx_and_without(admin_client, deals):
+    page = admin_client.get(list_url("opportunity")).content.decode()
+    form = re.search(r'<form id="bulk-form"[^>]*>', page).group(0)
+    assert 'method="post" action="/o/opportunity/bulk/"' in form
+    assert 'hx-post="/o/opportunity/bulk/" hx-target="#results"' in form
+
+
+def test_an_htmx_bulk_delete_answers_the_lists_rows_and_the_message(
+    admin_client, ctx, deals
+):
+    shown_list = "/o/opportunity/?fs=1&f0=stage&o0=%3D&v0=proposal&sort=name"
+    response = admin_client.post(
+        reverse("crm:record_bulk", args=["opportunity"]),
+        {"action": "delete", "ids": [deals["Bravo"].pk], "next": shown_list},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page
+    assert names_in(response) == ["Charlie"]  # the list as it was filtered
+    assert '<span class="muted" id="shown-count">1 shown</span>' in page
+    nexts = re.findall(r'name="next" value="([^"]+)" form="bulk-form"', page)
+    assert nexts == [shown_list.replace("&", "&amp;")]
+    assert oob_messages(page) == ["1 opportunity moved to the recycle bin."]
+    assert query.count(ctx, "opportunity") == 3
+    # Shown once: the next page has no message left over.
+    assert "moved to the recycle bin" not in (
+        admin_client.get(list_url("opportunity")).content.decode()
+    )
+
+
+def test_an_htmx_bulk_owner_change_and_a_refused_value_answer_the_rows(
+    admin_client, ctx, member, deals
+):
+    url = reverse("crm:record_bulk", args=["opportunity"])
+    changed = admin_client.post(
+        url,
+        {"action": "owner", "ids": [deals["Alpha"].pk], "value": member.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert oob_messages(changed.content.decode()) == ["1 opportunity updated."]
+    assert names_in(changed) == ["Delta", "Charlie", "Bravo", "Alpha"]
+    assert query.get(ctx, "opportunity", deals["Alpha"].pk)["owner"] == str(member.pk)
+    refused = admin_client.post(
+        url,
+        {
+            "action": "edit",
+            "ids": [deals["Alpha"].pk],
+            "field": "amount",
+            "bulk-amount": "lots",
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert refused.status_code == 200
+    assert oob_messages(refused.content.decode()) == [
+        "Nothing was changed: Enter a number."
+    ]
+    assert query.get(ctx, "opportunity", deals["Alpha"].pk)["amount"] == 1000
+
+
+def test_an_htmx_bulk_action_with_a_next_elsewhere_answers_the_plain_list(
+    admin_client, deals
+):
+    response = admin_client.post(
+        reverse("crm:record_bulk", args=["opportunity"]),
+        {"action": "delete", "next": "https://evil.example/o/opportunity/?q=zzz"},
+        headers={"HX-Request": "true"},
+    )
+    assert names_in(response) == ["Delta", "Charlie", "Bravo", "Alpha"]
+    assert oob_messages(response.content.decode()) == ["Select some records first."]
+
+
+def test_saving_a_view_with_htmx_answers_its_menu_title_and_popover(
+    admin_client, deals
+):
+    response = admin_client.post(
+        reverse("crm:view_save", args=["opportunity"]),
+        {"name": "Proposals", "fs": 1, "f0": "stage", "o0": "=", "v0": "proposal"},
+        headers={"HX-Request": "true"},
+    )
+    view = SavedView.objects.get(name="Proposals")
+    assert response.status_code == 200
+    assert response["HX-Push-Url"] == f"/o/opportunity/?view={view.pk}"
+    page = response.content.decode()
+    assert "<html" not in page
+    assert page.lstrip().startswith('<form id="view-picker"')
+    assert f'<option value="{view.pk}" selected>Proposals</option>' in page
+    assert '<h1 id="list-title" hx-swap-oob="true">Proposals</h1>' in page
+    assert (
+        '<details class="popover popover-right" id="save-view" hx-swap-oob="true">'
+        in page
+    )
+    assert "Delete “Proposals”" in page
+    assert (
+        f'<input type="hidden" name="view" value="{view.pk}" form="list-controls">'
+        in page
+    )
+    assert oob_messages(page) == ["View “Proposals” saved."]
+
+
+def test_deleting_a_view_with_htmx_keeps_the_lists_filters_and_forgets_the_view(
+    admin_client, deals
+):
+    admin_client.post(
+        reverse("crm:view_save", args=["opportunity"]),
+        {"name": "Proposals", "fs": 1, "f0": "stage", "o0": "=", "v0": "proposal"},
+        follow=True,
+    )
+    view = SavedView.objects.get(name="Proposals")
+    response = admin_client.post(
+        reverse("crm:view_delete", args=["opportunity", view.pk]),
+        # What the page's save-view form holds: the state it shows.
+        {"fs": 1, "f0": "stage", "o0": "=", "v0": "proposal", "view": view.pk},
+        headers={"HX-Request": "true"},
+    )
+    assert not SavedView.objects.exists()
+    pushed = response["HX-Push-Url"]
+    assert pushed.startswith("/o/opportunity/?fs=1&f0=stage&o0=%3D&v0=proposal&c=")
+    assert "view=" not in pushed
+    page = response.content.decode()
+    assert '<h1 id="list-title" hx-swap-oob="true">All opportunities</h1>' in page
+    assert "Proposals</option>" not in page
+    assert "Delete “" not in page
+    assert 'name="view" value=' not in page
+    assert oob_messages(page) == ["View “Proposals” deleted."]
+
+
+def test_a_refused_view_with_htmx_changes_nothing_and_says_why(admin_client, deals):
+    response = admin_client.post(
+        reverse("crm:view_save", args=["opportunity"]),
+        {"name": "Bad", "fs": 1, "f0": "nope", "o0": "=", "v0": "x"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert response["HX-Reswap"] == "none"
+    assert oob_messages(response.content.decode()) == [
+        "Opportunity has no field &#x27;nope&#x27;."
+    ]
+    assert not SavedView.objects.exists()
+
+
+# -- the owner action only where records have an owner ------------------------------
+
+
+@pytest.fixture
+def ownerless(monkeypatch, ctx, project):
+    """The project object as if it had no owner field (the registry's say)."""
+    import dataclasses
+
+    from crm.metadata import registry
+
+    roof = records.create(ctx, "project", data={"name": "Roof"})
+    real = registry.get
+
+    def get(ctx_, name):
+        found = real(ctx_, name)
+        if found.api_name != "project":
+            return found
+        fields = {n: s for n, s in found.fields.items() if n != "owner"}
+        return dataclasses.replace(found, fields=fields)
+
+    monkeypatch.setattr(registry, "get", get)
+    return roof
+
+
+def test_change_owner_is_offered_only_where_records_have_an_owner(
+    admin_client, ownerless
+):
+    page = admin_client.get(list_url("project")).content.decode()
+    actions = re.search(r'<select id="bulk-action".*?</select>', page, re.S).group(0)
+    assert re.findall(r'<option value="(\w+)">', actions) == ["edit", "delete"]
+    assert 'id="bulk-owner"' not in page
+    # Without JavaScript the edit input, the first action's, shows.
+    assert '<div data-bulk-for="edit" class="bulk-edit">' in page
+    deals_page = admin_client.get(list_url("opportunity")).content.decode()
+    assert '<option value="owner">Change owner</option>' in deals_page
+
+
+def test_an_owner_change_on_records_without_an_owner_is_refused_up_front(
+    admin_client, ctx, member, ownerless
+):
+    response = admin_client.post(
+        reverse("crm:record_bulk", args=["project"]),
+        {"action": "owner", "ids": [ownerless.pk], "value": member.pk},
+    )
+    assert response.status_code == 422
+    assert "Projects have no owner to change." in response.content.decode()
+    ownerless.refresh_from_db()
+    assert ownerless.owner_id == ctx.user_id

@@ -539,3 +539,49 @@ def test_an_invalid_field_names_its_error_and_help_for_assistive_tech(
         assert set(names.split()) <= ids  # every name points at an element
     assert '<p class="help" id="id_code_helptext">As on the contract</p>' in page
     assert "Code is required." in page
+
+
+# -- "New" from a related list comes back to the record it started from ----------
+
+
+def test_new_from_a_related_list_comes_back_to_the_parent_record(
+    admin_client, ctx, acme
+):
+    related = admin_client.get(
+        reverse("crm:related_list", args=["account", acme.pk, "contact", "account"]),
+        {"title": "Acme Corp"},
+    ).content.decode()
+    new_url = re.search(
+        r'<a class="button secondary small" href="([^"]+)">New</a>', related
+    )
+    new_url = new_url.group(1).replace("&amp;", "&")
+    form = admin_client.get(new_url).content.decode()
+    back = detail("account", acme.pk)
+    assert f'<input type="hidden" name="next" value="{back}">' in form
+    assert f'name="account" value="{acme.pk}"' in form
+    response = admin_client.post(
+        new_url,
+        {"last_name": "Lovelace", "account": acme.pk, "next": back},
+        follow=True,
+    )
+    assert response.redirect_chain == [(back, 302)]
+    page = response.content.decode()
+    assert '<h1 id="record-title">Acme Corp</h1>' in page
+    assert "Contact created." in page
+    contact = query.page(ctx, query.Query.from_json(ctx, "contact", {})).rows[0]
+    assert contact["account"] == str(acme.pk)
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/o/account/", "//evil.example", "javascript:x"]
+)
+def test_a_new_records_next_off_the_site_lands_on_the_new_record(
+    admin_client, ctx, target
+):
+    url = reverse("crm:record_create", args=["account"])
+    assert 'name="next"' not in admin_client.get(url, {"next": target}).content.decode()
+    response = admin_client.post(
+        f"{url}?next={target}", {"name": "Initech", "next": target}
+    )
+    made = query.page(ctx, query.Query.from_json(ctx, "account", {})).rows[0]
+    assert response.url == detail("account", made["id"])

@@ -1,5 +1,7 @@
 """The recycle bin: own deletions (admins: everyone's), restore, purge."""
 
+import re
+
 from django.conf import settings
 from django.urls import reverse
 
@@ -74,3 +76,68 @@ def test_an_empty_bin_says_so(admin_client, ctx):
         "The recycle bin is empty"
         in admin_client.get(reverse("crm:recycle_bin")).content.decode()
     )
+
+
+def bin_labels(page: str) -> list[str]:
+    return re.findall(r'<span class="tag">\w+</span> ([^<]+)</td>', page)
+
+
+def test_the_bins_forms_post_with_htmx_and_without(admin_client, ctx, acme):
+    records.delete(ctx, "account", acme.pk)
+    page = admin_client.get(reverse("crm:recycle_bin")).content.decode()
+    forms = re.findall(r'<form method="post"[^>]*recycle-bin[^>]*>', page)
+    assert len(forms) == 3  # the selection's, and a row's restore and purge
+    for form in forms:
+        action = re.search(r' action="([^"]+)"', form).group(1)
+        assert f'hx-post="{action}"' in form
+        assert 'hx-target="#bin"' in form
+
+
+def test_restoring_with_htmx_answers_the_bins_rows_and_the_message(admin_client, ctx):
+    gone = {
+        name: records.delete(
+            ctx, "account", records.create(ctx, "account", data={"name": name}).pk
+        )
+        for name in ("Initech", "Umbrella")
+    }
+    response = admin_client.post(
+        reverse("crm:bin_restore"),
+        {"ids": [gone["Initech"].pk], "next": "/recycle-bin/"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<html" not in page
+    assert bin_labels(page) == ["Umbrella"]
+    assert page.count('<input type="hidden" name="next" value="/recycle-bin/">') == 3
+    assert re.findall(r'role="status">([^<]+)</div>', page) == ["1 item restored."]
+    assert query.count(ctx, "account") == 1
+
+
+def test_purging_the_last_item_with_htmx_answers_the_empty_bin(admin_client, ctx):
+    gone = records.delete(
+        ctx, "account", records.create(ctx, "account", data={"name": "X"}).pk
+    )
+    response = admin_client.post(
+        reverse("crm:bin_purge"), {"ids": [gone.pk]}, headers={"HX-Request": "true"}
+    )
+    page = response.content.decode()
+    assert "The recycle bin is empty" in page
+    assert re.findall(r'role="status">([^<]+)</div>', page) == [
+        "1 item purged for good."
+    ]
+    assert not Deletion.objects.exists()
+
+
+def test_an_htmx_refusal_in_the_bin_keeps_the_row_and_says_why(client, ctx, member):
+    gone = records.delete(
+        ctx, "account", records.create(ctx, "account", data={"name": "X"}).pk
+    )
+    client.force_login(member)
+    response = client.post(
+        reverse("crm:bin_restore"), {"ids": [gone.pk]}, headers={"HX-Request": "true"}
+    )
+    assert re.findall(r'role="status">([^<]+)</div>', response.content.decode()) == [
+        "Only its deleter or an admin may do that."
+    ]
+    assert Deletion.objects.filter(pk=gone.pk).exists()

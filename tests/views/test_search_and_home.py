@@ -3,9 +3,12 @@
 import json
 import re
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from crm import records
+from crm.views.records import RECENT_KEY
 
 
 def test_global_search_finds_records_of_every_readable_object(
@@ -93,3 +96,57 @@ def test_recent_records_are_the_ones_opened_last(admin_client, acme, deals):
     )
     recent = admin_client.get(reverse("crm:home")).context["recent"]
     assert [title for _, _, title, _ in recent] == ["Bravo", "Acme Corp"]
+
+
+def test_recent_records_show_only_what_still_exists_and_may_be_read(
+    client, ctx, member, member_ctx
+):
+    from accounts.models import ObjectPermission
+
+    mine = records.create(member_ctx, "account", data={"name": "Initech"})
+    gone = records.create(member_ctx, "account", data={"name": "Gone Ltd"})
+    deal = records.create(
+        member_ctx,
+        "opportunity",
+        data={"name": "Big", "stage": "proposal", "close_date": "2026-06-30"},
+    )
+    note = records.create(member_ctx, "note", data={"title": "Secret", "body": "x"})
+    client.force_login(member)
+    for obj, pk in (
+        ("note", note.pk),
+        ("opportunity", deal.pk),
+        ("account", gone.pk),
+        ("account", mine.pk),
+    ):
+        assert (
+            client.get(reverse("crm:record_detail", args=[obj, pk])).status_code == 200
+        )
+    records.delete(member_ctx, "account", gone.pk)
+    records.update(ctx, "opportunity", deal.pk, data={"name": "Bigger"})
+    ObjectPermission.objects.filter(object_name="note").delete()  # notes: unreadable
+    page = client.get(reverse("crm:home")).content.decode()
+    links = re.findall(r'<li><a href="([^"]+)">([^<]+)</a> <span class="tag">', page)
+    assert links == [
+        (reverse("crm:record_detail", args=["account", mine.pk]), "Initech"),
+        (reverse("crm:record_detail", args=["opportunity", deal.pk]), "Bigger"),
+    ]
+    assert [e[1:3] for e in client.session[RECENT_KEY]] == [
+        [str(mine.pk), "Initech"],
+        [str(deal.pk), "Bigger"],
+    ]
+
+
+def test_recent_records_cost_one_query_per_object(admin_client, ctx, acme, deals):
+    def home_queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert admin_client.get(reverse("crm:home")).status_code == 200
+        return len(captured.captured_queries)
+
+    home_queries()  # warm the registry cache
+    without = home_queries()
+    opened = [("account", acme.pk)] + [("opportunity", d.pk) for d in deals.values()]
+    contact = records.create(ctx, "contact", data={"last_name": "Lovelace"})
+    for obj, pk in [*opened, ("contact", contact.pk)]:
+        admin_client.get(reverse("crm:record_detail", args=[obj, pk]))
+    assert len(admin_client.session[RECENT_KEY]) == 6
+    assert home_queries() == without + 3  # accounts, opportunities, contacts
