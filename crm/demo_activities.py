@@ -13,6 +13,7 @@ from crm import demo_pools
 from crm import models as crm_models
 from crm.demo_rows import Seeding, Table, stage_weights
 from crm.models import choices
+from crm.records import numbering
 
 #: What activities are about, and how often.
 _PARENTS = (("opportunity", 45), ("account", 15), ("case", 15), ("lead", 25))
@@ -31,6 +32,8 @@ def cases(s: Seeding, n: int) -> None:
     accounts_ = s.tables["account"]
     contacts_ = s.tables["contact"]
     table = s.tables["case"] = Table()
+    # Case numbers in creation order, one block of the workspace's counter.
+    numbers = numbering.reserve(s.workspace_id, s.object_type("case"), n)
     for i, ts in enumerate(s.times(n)):
         stage = stages[i] if i < len(stages) else rng.choices(stages, weights)[0]
         a = s.pick(accounts_, ts)
@@ -39,6 +42,7 @@ def cases(s: Seeding, n: int) -> None:
         closed_ts = s.later(ts, 20) if stage.kind != "open" else None
         case = crm_models.Case(
             **s.base(ts, owner, updated_ts=closed_ts),
+            case_number=numbers["case_number"][i],
             subject=rng.choice(demo_pools.CASE_SUBJECTS),
             description=rng.choice(pools.sentences),
             account_id=accounts_.ids[a],

@@ -295,19 +295,26 @@ def _quote(
         status=state,
         expiration_date=s.date(ts) + dt.timedelta(days=30),
     )
-    s.writer.add(quote)
-    for item in items:
-        s.writer.add(
-            crm_models.QuoteLineItem(
-                **s.base(ts, owner),
-                quote_id=quote.pk,
-                product_id=item.product_id,
-                name=item.name,
-                quantity=item.quantity,
-                unit_price=item.unit_price,
-                discount=item.discount,
-            )
+    copies = [
+        crm_models.QuoteLineItem(
+            **s.base(ts, owner),
+            quote_id=quote.pk,
+            product_id=item.product_id,
+            name=item.name,
+            quantity=item.quantity,
+            unit_price=item.unit_price,
+            discount=item.discount,
         )
+        for item in items
+    ]
+    for copy in copies:
+        copy.derive()
+    # The subtotal the lifecycle keeps (QuoteLineItem.CRM.rollups); derive()
+    # makes the grand total of it.
+    quote.subtotal = sum((copy.total_price for copy in copies), Decimal(0))
+    s.writer.add(quote)
+    for copy in copies:
+        s.writer.add(copy)
 
 
 def _contract(s: Seeding, opportunity: crm_models.Opportunity, owner: int) -> None:

@@ -4,7 +4,10 @@ first document), ``GET {objects}/count``, ``GET {objects}/sum/{field}``,
 
 Group keys are field names as the engine spells them (``stage``,
 ``month(close_date)``); a group on a lookup holds the target's prefixed id;
-picklist groups hold the stored value (``closed_won``), as records do.
+picklist groups hold the stored value (``closed_won``), as records do. With
+``"explain": true`` (admins; others get 403 ``permission_denied``) the answer
+carries ``explain``: ``source`` (``records``, or ``stage_totals`` when the
+pipeline totals answered), ``sql`` and ``plan``.
 """
 
 from __future__ import annotations
@@ -23,9 +26,9 @@ from crm import query
 from crm.query import AggregateQuery
 
 
-def _run(ctx: Context, objects: str, body: Any) -> tuple[list[dict[str, Any]], bool]:
-    """The groups ``body`` asks for (lookups as prefixed ids), and whether
-    there are more than its ``limit``."""
+def _run(ctx: Context, objects: str, body: Any) -> query.Aggregation:
+    """The groups ``body`` asks for (lookups as prefixed ids), whether there
+    are more than its ``limit``, and its explanation when asked."""
     found = AggregateQuery.from_json(ctx, objects, body)
     result = query.aggregate(ctx, found)
     prefixes = serializer_for(ctx, found.object_type).prefixes
@@ -38,7 +41,14 @@ def _run(ctx: Context, objects: str, body: Any) -> tuple[list[dict[str, Any]], b
         for row in result.rows:
             for key, convert in converts.items():
                 row[key] = convert(row[key])
-    return result.rows, result.has_more
+    return result
+
+
+def _body(key: str, result: query.Aggregation) -> dict[str, Any]:
+    body = {key: result.rows, "has_more": result.has_more}
+    if result.explain is not None:
+        body["explain"] = result.explain
+    return body
 
 
 class Aggregate(ApiView):
@@ -52,8 +62,7 @@ class Aggregate(ApiView):
         parameters=[schema.OBJECTS],
     )
     def post(self, request, objects: str) -> Response:
-        found, more = _run(self.ctx, objects, request.data)
-        return Response({"results": found, "has_more": more})
+        return Response(_body("results", _run(self.ctx, objects, request.data)))
 
 
 class GroupBy(ApiView):
@@ -67,8 +76,7 @@ class GroupBy(ApiView):
         parameters=[schema.OBJECTS],
     )
     def post(self, request, objects: str) -> Response:
-        found, more = _run(self.ctx, objects, request.data)
-        return Response({"groups": found, "has_more": more})
+        return Response(_body("groups", _run(self.ctx, objects, request.data)))
 
 
 class Count(ApiView):

@@ -259,11 +259,29 @@ AGGREGATE_IN = {
         },
         "sort": {"description": "Group or metric names, '-' for descending."},
         "limit": {"type": "integer", "minimum": 1, "maximum": 10000},
+        "explain": {
+            "description": "Admins only (others get 403): true, or 'analyze' to "
+            "time each step (PostgreSQL), adds 'explain' to the answer.",
+        },
     },
 }
 AGGREGATE_OUT = {
     "type": "object",
-    "properties": {"results": _GROUPS, "has_more": {"type": "boolean"}},
+    "properties": {
+        "results": _GROUPS,
+        "has_more": {"type": "boolean"},
+        "explain": {
+            "type": "object",
+            "description": "With 'explain': where the figures were read from "
+            "('records', or 'stage_totals' when the pipeline totals hold "
+            "them), the SQL and its plan.",
+            "properties": {
+                "source": {"type": "string", "enum": ["records", "stage_totals"]},
+                "sql": {"type": "string"},
+                "plan": {"type": "string"},
+            },
+        },
+    },
     "required": ["results", "has_more"],
 }
 GROUPBY_IN = {

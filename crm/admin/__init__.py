@@ -39,6 +39,7 @@ for _model, _model_admin in (
     (crm_models.FieldChange, logs.FieldChangeAdmin),
     (crm_models.OutboxEvent, logs.OutboxEventAdmin),
     (crm_models.StageTotal, logs.StageTotalAdmin),
+    (crm_models.Counter, logs.CounterAdmin),
     (crm_models.Association, logs.AssociationAdmin),
     (crm_models.Deletion, logs.DeletionAdmin),
     (crm_models.Job, jobs.JobAdmin),

@@ -86,6 +86,14 @@ class StageTotalAdmin(LogAdmin):
         self.message_user(request, f"Recounted {len(workspaces)} workspace(s).")
 
 
+class CounterAdmin(LogAdmin):
+    """Auto-number counters (case numbers): moved by the lifecycle only."""
+
+    list_display = ("object_name", "field", "last_value", "workspace")
+    list_filter = ("workspace",)
+    list_select_related = ("workspace",)
+
+
 class AssociationAdmin(base.BigTable, base.LifecycleAdmin):
     """Links between records, made and removed through crm.records. A link is
     replaced, never edited."""

@@ -99,7 +99,10 @@ def _type_key(field: models.Field, hints: dict[str, str]) -> str:
 
 
 def _column_spec(
-    field: models.Field, hints: dict[str, str], unique: Iterable[str]
+    field: models.Field,
+    hints: dict[str, str],
+    unique: Iterable[str],
+    tracked: Iterable[str] = (),
 ) -> FieldSpec:
     key = _type_key(field, hints)
     target = None
@@ -137,15 +140,19 @@ def _column_spec(
         if isinstance(field, models.IntegerField)
         else getattr(field, "decimal_places", None),
         help_text=str(field.help_text),
-        tracked=not read_only,
+        # Read-only columns are the system's; a model may still name some
+        # whose changes are history (``CRM.tracked``: kept figures).
+        tracked=not read_only or field.name in tracked,
         aliases=_SYSTEM_ALIASES.get(field.name, ()),
     )
 
 
-def _columns(model: type[models.Model], hints=None, unique=()) -> dict[str, FieldSpec]:
+def _columns(
+    model: type[models.Model], hints=None, unique=(), tracked=()
+) -> dict[str, FieldSpec]:
     hints = hints or {}
     return {
-        f.name: _column_spec(f, hints, unique)
+        f.name: _column_spec(f, hints, unique, tracked)
         for f in model._meta.concrete_fields
         if f.name not in _HIDDEN_COLUMNS
     }
@@ -159,7 +166,10 @@ def standard_types() -> tuple[ObjectType, ...]:
         crm = model.CRM
         label = getattr(crm, "label", None) or str(model._meta.verbose_name).title()
         fields = _columns(
-            model, getattr(crm, "field_types", {}), getattr(crm, "unique", ())
+            model,
+            getattr(crm, "field_types", {}),
+            getattr(crm, "unique", ()),
+            getattr(crm, "tracked", ()),
         )
         types.append(
             ObjectType(

@@ -29,6 +29,7 @@ from crm.models.service import Case
 from crm.models.sharing import ObjectSharing, SharingRule
 from crm.models.system import (
     Association,
+    Counter,
     CustomRecord,
     Deletion,
     FieldChange,
@@ -69,6 +70,7 @@ __all__ = [
     "Case",
     "Contact",
     "Contract",
+    "Counter",
     "CustomRecord",
     "Deletion",
     "EmailMessage",

@@ -140,6 +140,16 @@ class Quote(StandardRecord):
     discount = percent()
     tax = money()
     shipping_handling = money()
+    #: The sum of the total prices of the quote's live line items (not those
+    #: in the recycle bin), kept by the lifecycle: see ``QuoteLineItem.CRM``.
+    subtotal = models.DecimalField(
+        max_digits=18, decimal_places=2, default=Decimal(0), editable=False
+    )
+    #: ``subtotal`` less ``discount`` percent, plus ``tax`` and
+    #: ``shipping_handling`` (empty ones count as 0), to the cent.
+    grand_total = models.DecimalField(
+        max_digits=18, decimal_places=2, default=Decimal(0), editable=False
+    )
     description = models.TextField(blank=True)
 
     class CRM:
@@ -151,10 +161,24 @@ class Quote(StandardRecord):
             "discount": "percent",
             "tax": "currency",
             "shipping_handling": "currency",
+            "subtotal": "currency",
+            "grand_total": "currency",
         }
+        #: Read-only, yet their changes are the quote's history.
+        tracked = ("subtotal", "grand_total")
 
     def __str__(self) -> str:
         return self.name
+
+    def derive(self) -> None:
+        subtotal = self.subtotal or Decimal(0)
+        off = (self.discount or Decimal(0)) / Decimal(100)
+        total = (
+            subtotal * (1 - off)
+            + (self.tax or Decimal(0))
+            + (self.shipping_handling or Decimal(0))
+        )
+        self.grand_total = total.quantize(Decimal("0.01"))
 
 
 class QuoteLineItem(LineItem):
@@ -173,6 +197,8 @@ class QuoteLineItem(LineItem):
             "discount": "percent",
             "total_price": "currency",
         }
+        #: The quote's subtotal is the sum of its live items' total prices.
+        rollups = {"quote": {"subtotal": ("sum", "total_price")}}
 
 
 class Contract(BillingAddress, StandardRecord):

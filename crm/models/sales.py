@@ -8,9 +8,14 @@ cannot give, and the rules the lifecycle checks beyond single fields
 (``crm.records.validation``): ``transitions`` (field → value → the values it
 may change to), ``required_one_of`` (groups of fields of which one must be
 set) and ``unique_together`` (groups of lookups whose values together are
-unique among live records). ``on_delete`` of a foreign key says what a soft
-delete does: CASCADE goes to the bin with the parent, PROTECT refuses the
-delete.
+unique among live records). It may also declare values the lifecycle keeps:
+``rollups`` (lookup → field of the parent → (``sum``, ``count``, ``min`` or
+``max``, field of this object): a figure of the parent over its live
+children, ``crm.records.rollups``), ``auto_numbers`` (field → (format, first
+number): a number per workspace given on create, ``crm.records.numbering``)
+and ``tracked`` (read-only fields whose changes are history all the same).
+``on_delete`` of a foreign key says what a soft delete does: CASCADE goes to
+the bin with the parent, PROTECT refuses the delete.
 """
 
 from django.db import models

@@ -24,6 +24,11 @@ class Case(StandardRecord):
         INCIDENT = "incident", "Incident"
         FEATURE_REQUEST = "feature_request", "Feature request"
 
+    #: Given by the lifecycle when the case is created (``auto_numbers``
+    #: below): eight digits, zero-padded, "00001000" for a workspace's first
+    #: case, then one up per case in creation order. Unique in the workspace
+    #: (the recycle bin included), never reused, never changed.
+    case_number = models.CharField(max_length=20, editable=False)
     subject = models.CharField(max_length=255)
     description = models.TextField(blank=True)
     account = models.ForeignKey(
@@ -60,8 +65,17 @@ class Case(StandardRecord):
         name_field = "subject"
         pipeline_field = "status"
         field_types = {"pipeline": "picklist", "status": "picklist"}
+        unique = ("case_number",)
+        #: field → (format, first number): numbered per workspace on create
+        #: (``crm.records.numbering``), "00001000", "00001001", …
+        auto_numbers = {"case_number": ("{:08d}", 1000)}
 
     class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "case_number"], name="case_number_unique"
+            ),
+        ]
         indexes = [
             models.Index(
                 fields=["workspace", "-created_at", "-id"],

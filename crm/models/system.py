@@ -214,3 +214,30 @@ class StageTotal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.object_name} {self.pipeline}/{self.stage}: {self.count}"
+
+
+class Counter(models.Model):
+    """The last number given to a field a model numbers itself
+    (``auto_numbers`` in its ``CRM`` class), per workspace.
+    ``crm.records.numbering`` moves it in the transaction of the records it
+    numbers: a block per batch, with one upsert that locks the row until the
+    transaction ends, so concurrent creates never share a number and a
+    rolled-back create gives its numbers back."""
+
+    id = models.BigAutoField(primary_key=True)
+    workspace = models.ForeignKey(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    object_name = models.CharField(max_length=60)
+    field = models.CharField(max_length=60)
+    last_value = models.BigIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "object_name", "field"], name="counter_key"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.object_name}.{self.field}: {self.last_value}"

@@ -5,7 +5,10 @@
 field (buckets in the current time zone). Metrics are ``count``,
 ``count_distinct``, ``sum``, ``avg``, ``min``, ``max`` with an alias (``as``).
 Filters (and visibility) apply first. Numbers come back rounded to their
-field's decimal places, so both databases give the same figures.
+field's decimal places, so both databases give the same figures. With
+``explain`` (admins only) the answer carries the SQL that read it and its
+plan, and says where it came from: the records, or the pipeline totals
+(``crm.query.totals``) when they hold the answer.
 """
 
 from __future__ import annotations
@@ -17,7 +20,18 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, DateField, DateTimeField, F, Max, Min, Sum
+from django.db.models import (
+    Avg,
+    Count,
+    DateField,
+    DateTimeField,
+    F,
+    Max,
+    Min,
+    QuerySet,
+    Sum,
+    Value,
+)
 from django.db.models.functions import (
     Cast,
     TruncDate,
@@ -28,6 +42,7 @@ from django.db.models.functions import (
     TruncYear,
 )
 
+from accounts import errors
 from accounts.access import Context
 from crm.metadata.types import ObjectType, normalize
 from crm.query import compile, filters, jsonsql, paths, reads, totals
@@ -62,10 +77,18 @@ class Metric:
     path: paths.Path | None
 
 
+#: Where an explained aggregate was read from.
+RECORDS = "records"
+STAGE_TOTALS = "stage_totals"
+
+
 @dataclass(frozen=True)
 class Aggregation:
     rows: list[dict[str, Any]]
     has_more: bool
+    #: Set when the aggregate asked to explain itself (admins): ``source``
+    #: (``records`` or ``stage_totals``), ``sql`` and ``plan``.
+    explain: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +100,8 @@ class AggregateQuery:
     sort: tuple[tuple[str, bool], ...] = ()
     limit: int = 1000
     deleted: bool = False
+    #: "plan", "analyze" (run it to time each step, PostgreSQL) or None.
+    explain: str | None = None
 
     @classmethod
     def from_json(
@@ -86,7 +111,7 @@ class AggregateQuery:
             raise fail("Send the aggregate as a JSON object.", None)
         payload = {normalize(str(k)): v for k, v in (payload or {}).items()}
         allowed = {"filters", "filter_groups", "group_by", "metrics"}
-        allowed |= {"aggregations", "sort", "limit", "deleted", "object"}
+        allowed |= {"aggregations", "sort", "limit", "deleted", "object", "explain"}
         unknown = set(payload) - allowed
         if unknown:
             raise fail(f"Unknown aggregate key '{sorted(unknown)[0]}'.", None)
@@ -108,7 +133,14 @@ class AggregateQuery:
             sort=_sort(payload.get("sort"), names),
             limit=limit(payload.get("limit"), 1000, MAX_GROUPS),
             deleted=bool(payload.get("deleted", False)),
+            explain=_explain(payload.get("explain")),
         )
+
+
+def _explain(raw: Any) -> str | None:
+    if raw in (None, False):
+        return None
+    return "analyze" if raw == "analyze" else "plan"
 
 
 def _groups(ctx: Context, object_type: ObjectType, raw: Any) -> tuple[Group, ...]:
@@ -300,15 +332,23 @@ def _metric_value(metric: Metric, value: Any) -> Any:
 def aggregate(ctx: Context, target: AggregateQuery | str, payload=None) -> Aggregation:
     """Grouped metrics: ``aggregate(ctx, "opportunity", {...})`` or with an
     ``AggregateQuery``. Groups come sorted by their keys unless ``sort``
-    says otherwise; at most ``limit`` of them (``has_more`` tells)."""
+    says otherwise; at most ``limit`` of them (``has_more`` tells).
+    PermissionDenied for ``explain`` unless admin."""
     if not isinstance(target, AggregateQuery):
         target = AggregateQuery.from_json(ctx, target, payload)
-    raws = totals.answer(ctx, target)
-    if raws is None:
-        raws = from_records(ctx, target)
+    if target.explain and not ctx.is_admin:
+        raise errors.PermissionDenied("Only admins may explain queries.")
+    kept = totals.reading(ctx, target)
+    if kept is None:
+        source, qs = RECORDS, records_queryset(ctx, target)
+        raws = _raws(target, qs)
     else:
-        raws = _sorted(target, raws)[: target.limit + 1]
-    return _shaped(target, raws)
+        source, qs = STAGE_TOTALS, kept.queryset
+        raws = _sorted(target, totals.read(kept))[: target.limit + 1]
+    explained = None
+    if target.explain:
+        explained = {"source": source, **reads.explain(qs, target.explain)}
+    return _shaped(target, raws, explained)
 
 
 def _order(target: AggregateQuery) -> list[tuple[str, bool]]:
@@ -333,8 +373,10 @@ def _sorted(target: AggregateQuery, raws: list[dict]) -> list[dict]:
     return raws
 
 
-def from_records(ctx: Context, target: AggregateQuery) -> list[dict]:
-    """The raw groups of ``target`` read from the records themselves."""
+def records_queryset(ctx: Context, target: AggregateQuery) -> QuerySet:
+    """The query that reads the raw groups of ``target`` from the records:
+    one row per group, at most ``limit`` + 1 of them; without groups, one
+    row (an aggregate over every selected record, no GROUP BY)."""
     query = Query(target.object_type, where=target.where, deleted=target.deleted)
     qs = reads.base(ctx, query).order_by()
     group_names = {f"_g{i}": _group_expr(ctx, g) for i, g in enumerate(target.groups)}
@@ -342,20 +384,36 @@ def from_records(ctx: Context, target: AggregateQuery) -> list[dict]:
         f"_m{i}": _metric_expr(ctx, m) for i, m in enumerate(target.metrics)
     }
     if not group_names:
-        return [qs.aggregate(**metric_names)]
+        # A constant groups nothing: the metrics are taken over all rows.
+        return qs.values(_all=Value(1)).annotate(**metric_names)
     qs = qs.annotate(**group_names).values(*group_names).annotate(**metric_names)
     order = [compile_order(name, desc) for name, desc in _order(target)]
-    return list(qs.order_by(*order)[: target.limit + 1])
+    return qs.order_by(*order)[: target.limit + 1]
 
 
-def _shaped(target: AggregateQuery, raws: list[dict]) -> Aggregation:
+def _raws(target: AggregateQuery, qs: QuerySet) -> list[dict]:
+    raws = list(qs)
+    if not raws and not target.groups:
+        # A filter that can match nothing is not sent to the database.
+        raws = [{f"_m{i}": None for i in range(len(target.metrics))}]
+    return raws
+
+
+def from_records(ctx: Context, target: AggregateQuery) -> list[dict]:
+    """The raw groups of ``target`` read from the records themselves."""
+    return _raws(target, records_queryset(ctx, target))
+
+
+def _shaped(
+    target: AggregateQuery, raws: list[dict], explain: dict | None = None
+) -> Aggregation:
     rows = []
     for raw in raws[: target.limit]:
         row = {g.key: _label(g, raw[f"_g{i}"]) for i, g in enumerate(target.groups)}
         for i, metric in enumerate(target.metrics):
             row[metric.alias] = _metric_value(metric, raw[f"_m{i}"])
         rows.append(row)
-    return Aggregation(rows=rows, has_more=len(raws) > target.limit)
+    return Aggregation(rows=rows, has_more=len(raws) > target.limit, explain=explain)
 
 
 def compile_order(name: str, descending: bool):

@@ -5,9 +5,12 @@ On PostgreSQL each object has a search document: its short text columns
 (name, email, phone, url, address parts…) plus every string in its JSON
 fields, as a ``simple`` (no stemming) ``tsvector``. A GIN index on exactly
 that expression (``document_sql``; created by migration 0002 for the standard
-objects and custom records) makes a search a bitmap index scan. Words match
+objects and custom records, the case's rebuilt by 0008 with its number) makes
+a search a bitmap index scan. Words match
 as prefixes, all words must match. On SQLite a record matches when each word
-is contained in one of the same columns or the JSON text.
+is contained in one of the same columns or in the value of one of its
+text-like JSON fields (``JSON_TEXT_TYPES``), each read by its JSON path: the
+values, as in the PostgreSQL document, never the key names.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from crm.query import compile, visibility
 
 #: Field types whose column values go into the search document.
 TEXT_TYPES = frozenset({"text", "email", "phone", "url"})
+#: Types of JSON-stored fields whose values SQLite searches (PostgreSQL's
+#: document holds every string of the JSON).
+JSON_TEXT_TYPES = TEXT_TYPES | {"long_text", "picklist", "multi_picklist"}
 _WORD = re.compile(r"[\w@.+-]+", re.UNICODE)
 MAX_WORDS = 8
 
@@ -110,14 +116,23 @@ def text_q(object_type: ObjectType, text: str) -> Q:
         return Q()
     if connection.vendor == "postgresql":
         return Q(Matches(object_type.model, tsquery(text)))
-    bag = "data" if object_type.is_custom else "custom"
-    names = columns(object_type.model)
+    sources = [*columns(object_type.model), *_json_paths(object_type)]
+    if not sources:
+        return Q(pk__in=[])
     per_word = [
-        reduce(or_, [Q(**{f"{name}__icontains": w}) for name in names], Q())
-        | Q(**{f"{bag}__icontains": w})
+        reduce(or_, [Q(**{f"{source}__icontains": w}) for source in sources])
         for w in found
     ]
     return reduce(and_, per_word)
+
+
+def _json_paths(object_type: ObjectType) -> list[str]:
+    """The lookups of the text-like JSON-stored fields (``custom__motto``)."""
+    return [
+        f"{compile.BAGS[spec.storage]}__{spec.name}"
+        for spec in object_type.fields.values()
+        if spec.storage is not Storage.COLUMN and spec.type.key in JSON_TEXT_TYPES
+    ]
 
 
 def rank(object_type: ObjectType, text: str) -> Expression:

@@ -14,11 +14,12 @@ small query however many records there are.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from accounts.access import Context
 from crm.metadata.types import ObjectType
@@ -82,10 +83,18 @@ def _group_value(column: str, value: str) -> Any:
     return value
 
 
-def answer(ctx: Context, target) -> list[dict[str, Any]] | None:
-    """The raw groups of an ``AggregateQuery`` — ``{"_g0": …, "_m0": …}`` as
-    the ORM would give them, in no particular order — or None when the totals
-    cannot answer it."""
+@dataclass(frozen=True)
+class Reading:
+    """How the totals answer an aggregate: the rows to read (``queryset``),
+    the StageTotal column of each group and the sum each metric takes."""
+
+    queryset: QuerySet
+    columns: tuple[str, ...]
+    sums: tuple[str, ...]
+
+
+def reading(ctx: Context, target) -> Reading | None:
+    """How the totals answer an ``AggregateQuery``; None when they cannot."""
     object_type = target.object_type
     if target.deleted or not tracked(object_type):
         return None
@@ -108,8 +117,22 @@ def answer(ctx: Context, target) -> list[dict[str, Any]] | None:
     rows = StageTotal.objects.filter(
         where, workspace=ctx.workspace, object_name=object_type.api_name
     ).values_list(*columns, "count", "amount_count", "amount_cents")
+    return Reading(rows, tuple(columns), tuple(sums))
+
+
+def answer(ctx: Context, target) -> list[dict[str, Any]] | None:
+    """The raw groups of an ``AggregateQuery`` — ``{"_g0": …, "_m0": …}`` as
+    the ORM would give them, in no particular order — or None when the totals
+    cannot answer it."""
+    found = reading(ctx, target)
+    return None if found is None else read(found)
+
+
+def read(reading: Reading) -> list[dict[str, Any]]:
+    """The raw groups the totals give (see ``answer``)."""
+    columns, sums = reading.columns, reading.sums
     found: dict[tuple, list[int]] = {}
-    for row in rows:
+    for row in reading.queryset:
         key, counts = row[: len(columns)], row[len(columns) :]
         sums_of = found.setdefault(key, [0, 0, 0])
         for i, n in enumerate(counts):

@@ -7,8 +7,10 @@ fields). Rows that pass are written in one transaction; a refused row writes
 nothing. The work is set-based: the records to change are locked with one
 query, lookups and unique values are checked with one query per field for
 the whole batch (``validation.check_many``), and the records, their history
-and their outbox events are written in bulk (``writes``). The single-record
-calls of ``crm.records.lifecycle`` are batches of one.
+and their outbox events are written in bulk (``writes``). New records take
+their numbers as one block (``numbering``), and the parents whose kept
+figures the rows move are written once each (``updating.follow``). The
+single-record calls of ``crm.records.lifecycle`` are batches of one.
 
 Rows are applied as if one after another: a row naming the same record (or
 upsert key) as an earlier row is applied after it, in a later pass.
@@ -29,7 +31,7 @@ from accounts.access import Action, Context, require
 from crm.metadata import registry
 from crm.metadata.types import ObjectType, normalize
 from crm.query import visibility
-from crm.records import history, outbox, steps, validation, writes
+from crm.records import numbering, outbox, steps, updating, validation, writes
 from crm.records.deletion import delete_many
 from crm.records.results import RowResult
 from crm.records.validation import Pending
@@ -112,6 +114,8 @@ def create_rows(
         state = validation.state_of(object_type, record)
         built.append((index, record, state, Pending(state, values, None, problems)))
     validation.check_many(ctx, object_type, [item for *_, item in built])
+    passed = [(record, state) for _, record, state, item in built if item.error is None]
+    numbering.assign(ctx, object_type, passed)
     event = outbox.maker(ctx, object_type)
     results, good, events = [], [], []
     for index, record, state, item in built:
@@ -124,6 +128,7 @@ def create_rows(
         results.append(RowResult(index, record.pk, action="created", record=record))
     writes.insert(object_type, good)
     outbox.emit(events)
+    updating.follow(ctx, events)
     return results
 
 
@@ -244,49 +249,8 @@ def _change_pass(
         results[change.index] = RowResult(
             change.index, record.pk, action="updated", record=record
         )
-    _write_changes(ctx, object_type, good)
+    updating.write(ctx, object_type, good)
     return results
-
-
-def _write_changes(
-    ctx: Context, object_type: ObjectType, changed_records: Sequence[tuple]
-) -> None:
-    """Write checked changes, each (record, before, after, changed fields):
-    the stamped rows, their history and their events."""
-    now = timezone.now()
-    event, changes_of = outbox.maker(ctx, object_type), history.maker(ctx, object_type)
-    fields = object_type.fields
-    written, changes_made, rows, events = [], set(), [], []
-    stamps = [object_type.fields[name] for name in steps.STAMPS & fields.keys()]
-    for record, before, after, changed in changed_records:
-        steps.stamp(ctx, record, creating=False, now=now)
-        for spec in stamps:
-            after[spec.name] = spec.type.to_json(object_type.value(record, spec))
-        written.append(record)
-        changes_made.update(changed)
-        rows += changes_of(record.pk, before, after, changed)
-        events.append(
-            event(
-                record.pk,
-                outbox.Event.UPDATED,
-                before=before,
-                after=after,
-                changed=changed,
-            )
-        )
-        if object_type.pipeline_field in changed:
-            events.append(
-                event(
-                    record.pk,
-                    outbox.Event.STAGE_CHANGED,
-                    before=before,
-                    after=after,
-                    changed=changed,
-                )
-            )
-    writes.update(object_type, written, changes_made | steps.STAMPS)
-    history.write(rows)
-    outbox.emit(events)
 
 
 def clear_lookups(
@@ -311,7 +275,7 @@ def clear_lookups(
         before, _state, after, changed = steps.change(object_type, record, values)
         if changed:
             good.append((record, before, after, changed))
-    _write_changes(ctx, object_type, good)
+    updating.write(ctx, object_type, good)
     return len(good)
 
 
@@ -380,6 +344,12 @@ def _upsert_pass(ctx, object_type, spec, group, prepared) -> dict[int, RowResult
     changes, creates = [], []
     for index, key, _value, data in group:
         if key in matched:
+            if spec.read_only:  # a value the system gives (a case number)
+                data = {
+                    k: v
+                    for k, v in data.items()
+                    if object_type.find_field(str(k)) is not spec
+                }
             changes.append(Change(index, matched[key], data))
         else:
             creates.append((index, data))

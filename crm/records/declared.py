@@ -9,6 +9,9 @@
 
 ``crm.records.validation`` runs them with its stages: the first two with the
 required fields, the last with the unique values. Custom objects declare none.
+Values a model declares the lifecycle keeps (``rollups``, ``auto_numbers``)
+are read with ``option`` by ``crm.records.rollups`` and
+``crm.records.numbering``.
 """
 
 from __future__ import annotations
@@ -26,7 +29,9 @@ if TYPE_CHECKING:
     from crm.records.validation import Pending
 
 
-def _declared(object_type: ObjectType, name: str) -> Any:
+def option(object_type: ObjectType, name: str) -> Any:
+    """What the object's model declares as ``name`` in its ``CRM`` class
+    (None when nothing, and for custom objects)."""
     if object_type.is_custom:
         return None
     return getattr(getattr(object_type.model, "CRM", None), name, None)
@@ -35,7 +40,7 @@ def _declared(object_type: ObjectType, name: str) -> Any:
 @lru_cache(maxsize=1024)
 def transitions(object_type: ObjectType) -> dict[str, dict[str, frozenset[str]]]:
     """field → value → the values it may change to."""
-    declared = _declared(object_type, "transitions") or {}
+    declared = option(object_type, "transitions") or {}
     return {
         name: {value: frozenset(to) for value, to in moves.items()}
         for name, moves in declared.items()
@@ -44,7 +49,7 @@ def transitions(object_type: ObjectType) -> dict[str, dict[str, frozenset[str]]]
 
 
 def _groups(object_type: ObjectType, name: str) -> tuple[tuple[FieldSpec, ...], ...]:
-    declared = _declared(object_type, name) or ()
+    declared = option(object_type, name) or ()
     return tuple(
         tuple(object_type.fields[n] for n in group)
         for group in declared

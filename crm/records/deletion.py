@@ -22,7 +22,7 @@ from accounts.errors import FieldError
 from crm.metadata import registry
 from crm.metadata.types import ObjectType, OnDelete, normalize
 from crm.models import Deletion
-from crm.records import cascade, declared, outbox, validation
+from crm.records import cascade, declared, outbox, updating, validation
 from crm.records.results import RowResult
 from crm.records.steps import check_version, lock_many
 
@@ -110,7 +110,9 @@ def _delete_rows(
     for pos, deletion in deletions.items():
         index = roots[pos][0]
         results[index] = RowResult(index, deletion.record_id, None, "deleted", deletion)
-    outbox.emit(_bin(ctx, plan, deletions, now))
+    events = _bin(ctx, plan, deletions, now)
+    outbox.emit(events)
+    updating.follow(ctx, events)
     return results
 
 
@@ -264,5 +266,6 @@ def restore(ctx: Context, deletion_id: UUID) -> Deletion:
                 )
             )
     outbox.emit(events)
+    updating.follow(ctx, events)
     deletion.delete()
     return deletion

@@ -34,7 +34,7 @@ from accounts.errors import FieldError
 from crm.metadata import registry
 from crm.metadata.types import FieldSpec, ObjectType, OnDelete
 from crm.models import Association, Deletion, FieldChange
-from crm.records import associations, batch, cascade, deletion, outbox
+from crm.records import associations, batch, cascade, deletion, outbox, updating
 
 logger = logging.getLogger("crm")
 
@@ -178,7 +178,9 @@ def purge(ctx: Context, deletion_id: UUID) -> None:
         workspace=ctx.workspace, record_id__in=list(ids)
     ).delete()
     links.delete()
-    outbox.emit(events + associations.link_events(ctx, linked))
+    events += associations.link_events(ctx, linked)
+    outbox.emit(events)
+    updating.follow(ctx, events)
     batch_row.delete()
 
 

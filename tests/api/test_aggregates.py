@@ -257,3 +257,56 @@ def test_a_read_only_token_may_compute_figures(ctx, objects, seeded):
     assert reader.get(f"/api/v1/{objects}/count").json() == {"count": 4}
     groups = reader.post(f"/api/v1/{objects}/groupby", {"groupBy": "name"})
     assert len(groups.json()["groups"]) == 4
+
+
+def test_an_admin_may_explain_an_aggregate(api, objects, seeded):
+    _, picklist, _ = SEEDS[objects]
+    body = {"group_by": [picklist], "metrics": [{"op": "count", "as": "n"}]}
+    plain = api.post(f"/api/v1/{objects}/aggregate", body).json()
+    answer = api.post(f"/api/v1/{objects}/aggregate", {**body, "explain": True})
+    assert answer.status_code == 200, answer.content
+    found = answer.json()
+    assert (found["results"], found["has_more"]) == (plain["results"], False)
+    assert "explain" not in plain
+    assert found["explain"]["source"] == "records"
+    table = "crm_account" if objects == "accounts" else "crm_customrecord"
+    assert table in found["explain"]["sql"]
+    assert found["explain"]["plan"]
+    grouped = api.post(
+        f"/api/v1/{objects}/groupby", {"groupBy": picklist, "explain": True}
+    ).json()
+    assert grouped["explain"]["source"] == "records"
+
+
+def test_explain_tells_when_the_pipeline_totals_answer(api):
+    for name, stage in (("A", "proposal"), ("B", "proposal"), ("C", "closed_won")):
+        body = {"name": name, "close_date": "2026-06-30", "stage": stage}
+        assert api.post("/api/v1/opportunities", body).status_code == 201
+    answer = api.post(
+        "/api/v1/opportunities/aggregate",
+        {
+            "group_by": ["stage"],
+            "metrics": [{"op": "count", "as": "n"}],
+            "explain": True,
+        },
+    ).json()
+    assert answer["results"] == [
+        {"stage": "closed_won", "n": 1},
+        {"stage": "proposal", "n": 2},
+    ]
+    assert answer["explain"]["source"] == "stage_totals"
+    assert "crm_stagetotal" in answer["explain"]["sql"]
+
+
+def test_explaining_an_aggregate_is_for_admins(member_api):
+    answer = member_api.post(
+        "/api/v1/opportunities/aggregate", {"group_by": ["stage"], "explain": True}
+    )
+    assert answer.status_code == 403
+    error = answer.json()["error"]
+    assert (error["code"], error["message"]) == (
+        "permission_denied",
+        "Only admins may explain queries.",
+    )
+    plain = member_api.post("/api/v1/opportunities/aggregate", {"group_by": ["stage"]})
+    assert plain.status_code == 200

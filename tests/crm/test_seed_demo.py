@@ -195,6 +195,29 @@ def test_seeded_leads_cases_and_people_are_consistent(seeded):
         assert quote.line_items.count() == quote.opportunity.line_items.count()
 
 
+def test_seeded_cases_are_numbered_and_quotes_totalled_as_the_lifecycle_does(
+    seeded,
+):
+    result, ctx = seeded
+    cases = crm_models.Case.objects.filter(workspace=result.workspace)
+    numbers = list(cases.order_by("created_at", "pk").values_list("case_number"))
+    assert [n for (n,) in numbers] == [f"{1000 + i:08d}" for i in range(10)]
+    made = records.create(ctx, "case", data={"subject": "After the seed"})
+    assert made.case_number == "00001010"
+    quotes = crm_models.Quote.objects.filter(workspace=result.workspace)
+    for quote in quotes.prefetch_related("line_items"):
+        items = sum(item.total_price for item in quote.line_items.all())
+        # Demo quotes have no discount, tax or shipping: the total is the sum.
+        assert (quote.discount, quote.tax, quote.shipping_handling) == (None,) * 3
+        assert (quote.subtotal, quote.grand_total) == (items, items)
+        assert quote.subtotal > 0
+    quote = quotes.first()
+    item = quote.line_items.first()
+    records.update(ctx, "quote_line_item", item.pk, data={"quantity": 1000})
+    quote.refresh_from_db()
+    assert quote.subtotal == sum(i.total_price for i in quote.line_items.all())
+
+
 def test_seeded_lookups_stay_in_the_workspace_and_owners_are_members(seeded):
     result, ctx = seeded
     workspace = result.workspace
@@ -270,6 +293,11 @@ CHANGES = {
 }
 
 
+#: Fields the change moves too, which are history: a quote's new discount
+#: changes its grand total.
+DERIVED_HISTORY = {"quote": ("grand_total",)}
+
+
 def test_seeded_records_take_a_real_update_through_the_lifecycle(seeded):
     result, ctx = seeded
     assert set(CHANGES) == {t.api_name for t in registry.all_types(ctx)}
@@ -280,10 +308,16 @@ def test_seeded_records_take_a_real_update_through_the_lifecycle(seeded):
         record = registry.get(ctx, name).queryset(result.workspace).first()
         updated = records.update(ctx, name, record.pk, data={field: value})
         changes = crm_models.FieldChange.objects.filter(record_id=record.pk)
-        assert [c.field for c in changes] == [field], name
+        assert [c.field for c in changes.order_by("pk")] == [
+            field,
+            *DERIVED_HISTORY.get(name, ()),
+        ], name
         assert updated.updated_by_id == ctx.user_id
     events = crm_models.OutboxEvent.objects.filter(workspace=result.workspace)
-    assert events.count() == len(CHANGES)
+    # The line item's new discount moves its quote's totals: one more update.
+    assert events.count() == len(CHANGES) + 1
+    moved = events.filter(object_name="quote").order_by("pk").last()
+    assert (moved.event, moved.changed) == ("updated", ["subtotal", "grand_total"])
 
 
 def test_moving_a_seeded_opportunity_to_won_derives_like_any_other(seeded):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from accounts import errors
+from accounts.models import PublicGroup
 from crm import query, records
 from crm.metadata import services as metadata
 
@@ -271,3 +272,63 @@ def test_bad_aggregates_name_what_is_wrong(ctx, payload, field, message):
 def test_an_aggregate_body_may_name_the_object_of_its_url(ctx, deals):
     named = query.aggregate(ctx, "opportunities", {"object": "Opportunity"})
     assert named.rows == query.aggregate(ctx, "opportunity", {}).rows
+
+
+def test_explain_says_the_records_answered_with_their_sql_and_plan(ctx, deals):
+    body = {
+        "filters": [["stage", "=", "closed_won"]],
+        "group_by": ["month(close_date)"],
+        "metrics": [{"field": "amount", "op": "sum", "as": "total"}],
+        "limit": 2,
+    }
+    plain = query.aggregate(ctx, "opportunity", body)
+    explained = query.aggregate(ctx, "opportunity", {**body, "explain": True})
+
+    assert (explained.rows, explained.has_more) == (plain.rows, plain.has_more)
+    assert plain.explain is None
+    assert sorted(explained.explain) == ["plan", "source", "sql"]
+    assert explained.explain["source"] == "records"
+    sql = explained.explain["sql"]
+    assert 'FROM "crm_opportunity"' in sql
+    assert "'closed_won'" in sql
+    assert "LIMIT 3" in sql
+    assert explained.explain["plan"]
+
+
+def test_explain_of_figures_without_groups_is_one_aggregate_query(ctx, deals):
+    body = {"metrics": [{"field": "seats", "op": "sum", "as": "seats"}]}
+    result = query.aggregate(ctx, "opportunity", {**body, "explain": True})
+    assert result.rows == [{"seats": 120}]
+    assert result.explain["source"] == "records"
+    assert "GROUP BY" not in result.explain["sql"]
+    nothing = {**body, "filters": [["name", "=", "Nobody"]]}
+    assert query.aggregate(ctx, "opportunity", nothing).rows == [{"seats": None}]
+    # A filter that can match nothing is answered without the database.
+    PublicGroup.objects.create(workspace=ctx.workspace, name="Empty")
+    nobody = {
+        "filters": [["owner", "in_group", "Empty"]],
+        "metrics": [{"op": "count", "as": "n"}, {"field": "seats", "op": "sum"}],
+    }
+    assert query.aggregate(ctx, "opportunity", nobody).rows == [
+        {"n": 0, "sum_seats": None}
+    ]
+
+
+def test_explain_says_when_the_pipeline_totals_answered(ctx, deals):
+    body = {"group_by": ["stage"], "metrics": [{"op": "count", "as": "n"}]}
+    result = query.aggregate(ctx, "opportunity", {**body, "explain": True})
+    assert result.rows == [
+        {"stage": "closed_lost", "n": 1},
+        {"stage": "closed_won", "n": 6},
+    ]
+    assert result.explain["source"] == "stage_totals"
+    assert "crm_stagetotal" in result.explain["sql"]
+    assert "crm_opportunity" not in result.explain["sql"]
+    assert result.explain["plan"]
+
+
+def test_only_admins_may_explain_an_aggregate(member_ctx, deals):
+    body = {"group_by": ["stage"], "explain": True}
+    with pytest.raises(errors.PermissionDenied, match="Only admins"):
+        query.aggregate(member_ctx, "opportunity", body)
+    assert query.aggregate(member_ctx, "opportunity", {"group_by": ["stage"]}).rows
