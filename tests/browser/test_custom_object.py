@@ -10,29 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from crm import query, records
-from crm.metadata import services as metadata
 from crm.models import Association
+from tests.objects import define_project
 
 
 @pytest.fixture
 def projects(admin):
     """A Project object with a money, a picklist and a date field, and one
     record already there (which the filter must leave out)."""
-    metadata.create_object(admin, api_name="project", label="Project")
-    metadata.create_field(
-        admin, "project", name="budget", label="Budget", type="currency"
-    )
-    metadata.create_field(
-        admin,
-        "project",
-        name="phase",
-        label="Phase",
-        type="picklist",
-        choices=["Plan", "Build", "Run"],
-    )
-    metadata.create_field(
-        admin, "project", name="starts_on", label="Starts on", type="date"
-    )
+    define_project(admin, {"name": "starts_on", "label": "Starts on", "type": "date"})
     records.create(admin, "project", data={"name": "Tunnel", "phase": "plan"})
     return "project"
 

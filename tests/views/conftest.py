@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from crm import records
-from crm.metadata import services as metadata
+from tests.objects import define_project
 
 
 @pytest.fixture
@@ -59,19 +59,7 @@ def deals(ctx, acme):
 @pytest.fixture
 def project(ctx):
     """A custom object with a text, number, picklist and lookup field."""
-    metadata.create_object(ctx, api_name="project", label="Project")
-    metadata.create_field(
-        ctx, "project", name="budget", label="Budget", type="currency"
-    )
-    metadata.create_field(
+    return define_project(
         ctx,
-        "project",
-        name="phase",
-        label="Phase",
-        type="picklist",
-        choices=["Plan", "Build", "Run"],
+        {"name": "client", "label": "Client", "type": "lookup", "target": "account"},
     )
-    metadata.create_field(
-        ctx, "project", name="client", label="Client", type="lookup", target="account"
-    )
-    return "project"
