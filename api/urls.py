@@ -6,13 +6,26 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.negotiation import DefaultContentNegotiation
 
 from api.common import slashes
-from api.common.views import UnknownEndpoint
+from api.common.views import RateLimited, UnknownEndpoint
 from api.v1 import urls as v1
 
 app_name = "api"
 
 
-class SchemaView(SpectacularAPIView):
+class _Counted(RateLimited):
+    """Counted like every API endpoint (a Bearer caller in its credential's
+    bucket, anyone else by address), with the rate-limit headers."""
+
+    def initial(self, request, *args, **kwargs):
+        try:
+            self.perform_authentication(request)
+        finally:
+            self.count_request(request)
+        self.check_rate()
+        super().initial(request, *args, **kwargs)
+
+
+class SchemaView(_Counted, SpectacularAPIView):
     """The OpenAPI 3 document (public): YAML, or JSON with ``?format=json``."""
 
     content_negotiation_class = DefaultContentNegotiation
@@ -24,7 +37,7 @@ class SchemaView(SpectacularAPIView):
         return view
 
 
-class ExplorerView(SpectacularSwaggerView):
+class ExplorerView(_Counted, SpectacularSwaggerView):
     """Swagger UI over the schema, served from vendored assets (no CDN)."""
 
     @classmethod

@@ -329,6 +329,8 @@ REST_FRAMEWORK = {
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "1000"))
 API_RATE_LIMIT_ANONYMOUS = int(os.environ.get("API_RATE_LIMIT_ANONYMOUS", "100"))
 API_RATE_LIMIT_WINDOW = int(os.environ.get("API_RATE_LIMIT_WINDOW", "3600"))
+#: Requests a window to /oauth/token and /oauth/revoke_token per client address.
+OAUTH_RATE_LIMIT = int(os.environ.get("OAUTH_RATE_LIMIT", "1000"))
 #: Reverse proxies in front of the app. With N > 0 the client's address (rate
 #: limits, the sign-in throttle) is the Nth entry from the right of
 #: X-Forwarded-For; with 0 the header is ignored.

@@ -76,7 +76,38 @@ def _refuse_nul(request) -> None:
             )
 
 
-class ApiView(APIView):
+class RateLimited:
+    """Counts each request of an API view in its caller's bucket — the
+    credential's, or the client address's for anonymous callers — and puts
+    the window's headers on every response, errors included."""
+
+    rate_window: ratelimit.Window | None = None
+
+    def count_request(self, request) -> None:
+        """Count the request, once authentication has run (or failed)."""
+        auth = request.auth
+        if isinstance(auth, Credential):
+            bucket = auth.bucket
+            limit = auth.rate_limit or settings.API_RATE_LIMIT
+        else:
+            bucket = f"ip:{ratelimit.client_address(request.META)}"
+            limit = settings.API_RATE_LIMIT_ANONYMOUS
+        self.rate_window = ratelimit.hit(bucket, limit, settings.API_RATE_LIMIT_WINDOW)
+
+    def check_rate(self) -> None:
+        """Throttled (429 with Retry-After) once the window is used up."""
+        if self.rate_window is not None and self.rate_window.exceeded:
+            raise exceptions.Throttled(wait=self.rate_window.retry_after())
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self.rate_window is not None:
+            for name, value in self.rate_window.headers().items():
+                response[name] = value
+        return response
+
+
+class ApiView(RateLimited, APIView):
     """One endpoint of the HotCRM API. ``self.ctx`` is the caller's Context."""
 
     #: True on endpoints that mint, list or revoke secrets: API keys and
@@ -104,16 +135,6 @@ class ApiView(APIView):
 
     # -- the request's way through ---------------------------------------------
 
-    def _count(self, request) -> ratelimit.Window:
-        auth = request.auth
-        if isinstance(auth, Credential):
-            bucket = auth.bucket
-            limit = auth.rate_limit or settings.API_RATE_LIMIT
-        else:
-            bucket = f"ip:{ratelimit.client_address(request.META)}"
-            limit = settings.API_RATE_LIMIT_ANONYMOUS
-        return ratelimit.hit(bucket, limit, settings.API_RATE_LIMIT_WINDOW)
-
     def initial(self, request, *args, **kwargs):
         self.format_kwarg = self.get_format_suffix(**kwargs)
         negotiated = self.perform_content_negotiation(request)
@@ -123,9 +144,8 @@ class ApiView(APIView):
         try:
             self.perform_authentication(request)
         finally:
-            self.rate_window = self._count(request)
-        if self.rate_window.exceeded:
-            raise exceptions.Throttled(wait=self.rate_window.retry_after())
+            self.count_request(request)
+        self.check_rate()
         _refuse_nul(request)
         self.check_permissions(request)
         auth = request.auth
@@ -187,10 +207,6 @@ class ApiView(APIView):
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
-        window = getattr(self, "rate_window", None)
-        if window is not None:
-            for name, value in window.headers().items():
-                response[name] = value
         handler = getattr(self, request.method.lower(), None)
         notice = getattr(handler, _DEPRECATION_ATTR, None) or getattr(
             self, _DEPRECATION_ATTR, None

@@ -7,7 +7,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 
 from accounts import credentials, ratelimit
 from tests.api.conftest import ApiClient, pat
@@ -119,3 +119,32 @@ def test_concurrent_hits_are_counted_exactly():
     with ThreadPoolExecutor(max_workers=16) as pool:
         counts = sorted(pool.map(hit, range(400)))
     assert counts == list(range(1, 401))
+
+
+@override_settings(API_RATE_LIMIT_ANONYMOUS=3)
+def test_the_schema_and_the_explorer_are_counted_with_the_headers(db):
+    caller = ApiClient()
+    schema = caller.get("/api/schema?format=json")
+    explorer = caller.get("/api/explorer")
+    assert (schema.status_code, explorer.status_code) == (200, 200)
+    assert [_headers(schema)[:2], _headers(explorer)[:2]] == [("3", "2"), ("3", "1")]
+    caller.get("/api/schema?format=json")
+    refused = caller.get("/api/schema?format=json")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) >= 1
+
+
+@override_settings(OAUTH_RATE_LIMIT=2)
+def test_the_oauth_token_endpoint_is_counted_per_address_then_429(db):
+    caller = Client()
+    body = {"grant_type": "authorization_code", "code": "nope", "client_id": "x"}
+    answers = [caller.post("/oauth/token", body) for _ in range(3)]
+    assert [a.status_code for a in answers[:2]] == [401, 401]  # unknown client
+    assert [_headers(a)[:2] for a in answers] == [("2", "1"), ("2", "0"), ("2", "0")]
+    refused = answers[2]
+    assert refused.status_code == 429
+    assert refused.json()["error"] == "rate_limited"
+    assert int(refused["Retry-After"]) >= 1
+    # Another address has its bucket of its own.
+    other = caller.post("/oauth/token", body, REMOTE_ADDR="10.9.9.9")
+    assert other.status_code == 401
