@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -39,12 +40,15 @@ class OnDelete(enum.StrEnum):
 
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_UNDERSCORES = re.compile(r"_+")
 
 
+@lru_cache(maxsize=8192)
 def normalize(name: str) -> str:
-    """``AnnualRevenue`` → ``annual_revenue``; ``Close Date`` → ``close_date``."""
+    """``AnnualRevenue`` → ``annual_revenue``; ``Close Date`` → ``close_date``.
+    Remembered: the same few keys come in every row of a bulk request."""
     snake = _CAMEL.sub("_", name.strip()).replace(" ", "_").replace("-", "_")
-    return re.sub(r"_+", "_", snake).lower()
+    return _UNDERSCORES.sub("_", snake).lower()
 
 
 @dataclass(frozen=True, slots=True)

@@ -28,7 +28,8 @@ def changes(
 
 def maker(ctx: Context, object_type: ObjectType):
     """``changes`` for many records of one object, sharing what the rows
-    have in common: ``make(record_id, before, after, changed)``."""
+    have in common (the time too: a batch's changes are one write):
+    ``make(record_id, before, after, changed)``."""
     make = writes.factory(
         FieldChange,
         workspace=ctx.workspace,
@@ -36,9 +37,9 @@ def maker(ctx: Context, object_type: ObjectType):
         changed_by=ctx.user,
     )
     tracked = {name for name, spec in object_type.fields.items() if spec.tracked}
+    now = timezone.now()
 
     def changes_of(record_id: UUID, before, after, changed) -> list[FieldChange]:
-        now = timezone.now()
         return [
             make(
                 record_id=record_id,

@@ -30,13 +30,15 @@ DISPATCH_TASK = "webhooks.dispatch"
 
 def maker(ctx: Context, object_type: ObjectType) -> Callable[..., OutboxEvent]:
     """A maker of unsaved events for records of one object: ``make(record_id,
-    kind, *, before, after, changed=())``; ``emit`` writes a batch of them."""
+    kind, *, before, after, changed=())``; ``emit`` writes a batch of them.
+    The events of one maker (one batch, one transaction) share their time."""
     make = writes.factory(
         OutboxEvent,
         workspace=ctx.workspace,
         object_name=object_type.api_name,
         user=ctx.user,
     )
+    now = timezone.now()
 
     def event_of(
         record_id: UUID,
@@ -52,7 +54,7 @@ def maker(ctx: Context, object_type: ObjectType) -> Callable[..., OutboxEvent]:
             before=before,
             after=after,
             changed=list(changed),
-            occurred_at=timezone.now(),
+            occurred_at=now,
         )
 
     return event_of

@@ -172,7 +172,7 @@ def builder(ctx: Context, object_type: ObjectType, now: dt.datetime):
     filler = defaults(ctx, object_type)
 
     def build(values: dict[str, Any]):
-        record = make()
+        record = make(created_at=now, updated_at=now)  # their defaults not called
         apply_pipeline(object_type, record, values, creating=True)
         fill(values, filler)
         object_type.assign(record, values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -20,6 +21,13 @@ from crm.metadata.field_types.base import (
 
 if TYPE_CHECKING:
     from crm.metadata.types import FieldSpec
+
+
+@lru_cache(maxsize=4096)
+def _text(value: UUID) -> str:
+    """An id as text, remembered: the rows of a batch name the same owners,
+    accounts and users over and over, and ``UUID.__str__`` is slow."""
+    return str(value)
 
 
 class LookupType(FieldType):
@@ -50,7 +58,9 @@ class LookupType(FieldType):
         raise ValueError("Enter the id of a record.")
 
     def to_json(self, value: Any) -> Any:
-        return None if value is None else str(value)
+        if value is None:
+            return None
+        return _text(value) if isinstance(value, UUID) else str(value)
 
     def from_json(self, value: Any) -> Any:
         return None if value is None else UUID(value)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django import forms
@@ -22,6 +23,19 @@ from crm.metadata.field_types.base import (
 
 if TYPE_CHECKING:
     from crm.metadata.types import FieldSpec
+
+
+@lru_cache(maxsize=64)
+def _bounds(places: int, whole_digits: int) -> tuple[Decimal, Decimal]:
+    """The quantum of ``places`` decimals and the first number too large."""
+    return Decimal(1).scaleb(-places), Decimal(10) ** whole_digits
+
+
+@lru_cache(maxsize=1024)
+def _iso_utc(value: dt.datetime) -> str:
+    """ISO 8601 in UTC (``Z``), remembered: a batch stamps its rows with one
+    time. Equal instants in other zones give the same text, as they must."""
+    return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
 
 
 class NumberType(FieldType):
@@ -49,22 +63,26 @@ class NumberType(FieldType):
             raise ValueError("Enter a finite number.")
         places = self.places(spec)
         whole_digits = self.digits(spec) - places
-        too_large = ValueError(
-            f"That number is too large: at most {whole_digits} digits before "
-            "the decimal point."
-        )
+        quantum, limit = _bounds(places, whole_digits)
         # Checked before rounding too: quantize refuses (InvalidOperation) a
         # result longer than the context's 28 digits, 1e308 say.
         if number and number.adjusted() >= whole_digits:
-            raise too_large
-        number = number.quantize(Decimal(1).scaleb(-places))
-        if abs(number) >= Decimal(10) ** whole_digits:
-            raise too_large
+            raise self._too_large(whole_digits)
+        number = number.quantize(quantum)
+        if abs(number) >= limit:
+            raise self._too_large(whole_digits)
         if spec.min_value is not None and number < spec.min_value:
             raise ValueError(f"Enter a number of at least {spec.min_value:,}.")
         if spec.max_value is not None and number > spec.max_value:
             raise ValueError(f"Enter a number of at most {spec.max_value:,}.")
         return number
+
+    @staticmethod
+    def _too_large(whole_digits: int) -> ValueError:
+        return ValueError(
+            f"That number is too large: at most {whole_digits} digits before "
+            "the decimal point."
+        )
 
     def digits(self, spec: FieldSpec) -> int:
         """Significant digits the field holds: its column's, or, for a custom
@@ -249,9 +267,7 @@ class DateTimeType(FieldType):
         return value.astimezone(dt.UTC)
 
     def to_json(self, value: Any) -> Any:
-        if value is None:
-            return None
-        return value.astimezone(dt.UTC).isoformat().replace("+00:00", "Z")
+        return None if value is None else _iso_utc(value)
 
     def from_json(self, value: Any) -> Any:
         return None if value is None else dateparse.parse_datetime(value)
