@@ -14,11 +14,14 @@ an update also with its field history) → ``GET /api/v1/jobs/{id}`` answering
 The webhook dispatcher that each commit would trigger is switched off: it is
 not the job's work (bench/webhooks_bench.py measures it).
 
-The baseline: the same rows (the same columns and values) written by one
+The baselines: the same rows (the same columns and values) written by one
 ``COPY`` with psycopg 3 and committed (the foreign keys, deferred, are checked
 at the commit, as they are for the job's chunks), nothing else. Each figure
 is the median of ``--runs`` runs, each on new rows. Targets: create >= 20,000
-rows/s (stretch 30,000), update >= 15,000 rows/s.
+rows/s (stretch 30,000), update >= 15,000 rows/s. A second baseline, "COPY +
+event", adds one outbox row per record (a second COPY in the same
+transaction): what the database alone needs for records written with their
+events, a ceiling on any create that writes them.
 
 Runs in a scratch database ``<name>_bulk_bench`` next to DATABASE_URL's,
 created and dropped here.
@@ -61,16 +64,22 @@ def payload(n: int, run: int, parent: str) -> list[dict]:
     ]
 
 
-def copy_rows(connection, workspace, owner, rows: list[dict]) -> None:
-    """Write ``rows`` as accounts with one COPY: the baseline."""
+def copy_rows(connection, workspace, owner, rows: list[dict], *, events=False):
+    """Write ``rows`` as accounts with one COPY: the baseline. With
+    ``events``, also one outbox row each (its ``after`` the row's values as
+    JSON), as a second COPY: what a record with its event costs the database
+    alone."""
+    import orjson
     from django.utils import timezone
     from uuid_utils.compat import uuid7
 
-    from crm.models import Account
+    from crm.models import Account, OutboxEvent
 
     fields = [f for f in Account._meta.concrete_fields]
     names = ", ".join(f'"{f.column}"' for f in fields)
+    empties = [(f.attname, _empty(f)) for f in fields]
     now = timezone.now()
+    written = []
     with connection.cursor() as cursor:
         raw = cursor.cursor
         with raw.copy(f'COPY "{Account._meta.db_table}" ({names}) FROM STDIN') as copy:
@@ -87,7 +96,18 @@ def copy_rows(connection, workspace, owner, rows: list[dict]) -> None:
                     "parent_account_id": row["parent_account"].rpartition("_")[2],
                     **{k: v for k, v in row.items() if k != "parent_account"},
                 }
-                copy.write_row([values.get(f.attname, _empty(f)) for f in fields])
+                copy.write_row([values.get(a, e) for a, e in empties])
+                written.append(values)
+        if not events:
+            return
+        table = OutboxEvent._meta.db_table
+        columns = "workspace_id, user_id, occurred_at, object_name, record_id, "
+        columns += "event, after, changed"
+        with raw.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for values in written:
+                after = orjson.dumps(values, default=str).decode()
+                event = ("account", values["id"], "created", after, "[]")
+                copy.write_row((workspace.pk, owner.pk, now, *event))
 
 
 def _empty(field):
@@ -146,7 +166,7 @@ def run(options) -> None:
             current_app.conf.task_default_queue = worker.queue
         else:
             current_app.conf.task_always_eager = True
-        created, updated, copied = [], [], []
+        created, updated, copied, floors = [], [], [], []
         profile = cProfile.Profile() if options.profile else None
         for n in range(options.runs + 1):  # the first run warms up
             rows = payload(options.rows, n, parent_id)
@@ -180,19 +200,30 @@ def run(options) -> None:
             with transaction.atomic():
                 copy_rows(connection, workspace, owner, rows)
             copy_elapsed = time.perf_counter() - started
+            started = time.perf_counter()
+            with transaction.atomic():
+                copy_rows(connection, workspace, owner, rows, events=True)
+            floor_elapsed = time.perf_counter() - started
             if n:
                 created.append(elapsed)
                 updated.append(update_elapsed)
                 copied.append(copy_elapsed)
+                floors.append(floor_elapsed)
         events = OutboxEvent.objects.filter(workspace=workspace).count()
-        assert events == 1 + 2 * options.rows * (options.runs + 1), events
-        create_s, update_s, copy_s = map(statistics.median, (created, updated, copied))
+        assert events == 1 + 3 * options.rows * (options.runs + 1), events
+        create_s, update_s, copy_s, floor_s = map(
+            statistics.median, (created, updated, copied, floors)
+        )
         where = "a Celery worker" if worker else "in-process"
         print(f"database:     {connection.vendor}, jobs run {where}")
         print(f"rows per run: {options.rows:,} ({options.runs} runs, median)")
         print(f"bulk create:  {create_s:.3f} s = {options.rows / create_s:,.0f} rows/s")
         print(f"raw COPY:     {copy_s:.3f} s = {options.rows / copy_s:,.0f} rows/s")
         print(f"create/COPY:  {create_s / copy_s:.1f}x the time of the raw COPY")
+        print(
+            f"COPY + event: {floor_s:.3f} s = {options.rows / floor_s:,.0f} rows/s "
+            "(the rows and an outbox row each, nothing else: the database's floor)"
+        )
         print(f"bulk update:  {update_s:.3f} s = {options.rows / update_s:,.0f} rows/s")
         if profile:
             pstats.Stats(profile).sort_stats(options.sort).print_stats(45)
