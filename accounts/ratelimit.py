@@ -12,6 +12,7 @@ callers and sign-ins, by ``client_address``: the socket's address, or with
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import math
 import time
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import redis
 from django.conf import settings
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache
@@ -56,12 +58,27 @@ def _window(period: int, now: float) -> tuple[int, int]:
     return start, start + period
 
 
+@functools.cache
+def _redis(location: str) -> redis.Redis:
+    """One client (and pool) per Redis URL for the counters. Django's cache
+    makes a new client per call, and a redis-py client builds its table of
+    ~170 reply handlers when it is made: more than the round trip itself
+    costs, on every request."""
+    return redis.Redis.from_url(location)
+
+
+def _location(alias: str = "default") -> str:
+    location = settings.CACHES[alias]["LOCATION"]
+    if isinstance(location, list | tuple):
+        return location[0]  # the server Django's RedisCache writes to
+    return location.split(",")[0]
+
+
 def _incr(key: str, timeout: int, amount: int) -> int:
     backend = caches["default"]
     if isinstance(backend, RedisCache):
         full_key = backend.make_and_validate_key(key)
-        client = backend._cache.get_client(full_key, write=True)
-        pipe = client.pipeline(transaction=True)  # MULTI … EXEC: one step
+        pipe = _redis(_location()).pipeline(transaction=True)  # MULTI … EXEC
         pipe.set(full_key, 0, ex=timeout, nx=True)
         pipe.incrby(full_key, amount)
         _, count = pipe.execute()
