@@ -329,6 +329,10 @@ REST_FRAMEWORK = {
 API_RATE_LIMIT = int(os.environ.get("API_RATE_LIMIT", "1000"))
 API_RATE_LIMIT_ANONYMOUS = int(os.environ.get("API_RATE_LIMIT_ANONYMOUS", "100"))
 API_RATE_LIMIT_WINDOW = int(os.environ.get("API_RATE_LIMIT_WINDOW", "3600"))
+#: Prepare the fixed-shape lookups (credentials, a record by id) on the
+#: PostgreSQL server (crm/query/prepared.py); off behind a pooler that drops
+#: prepared statements.
+DATABASE_PREPARED_LOOKUPS = _flag("DATABASE_PREPARED_LOOKUPS", default=True)
 #: Requests a window to /oauth/token and /oauth/revoke_token per client address.
 OAUTH_RATE_LIMIT = int(os.environ.get("OAUTH_RATE_LIMIT", "1000"))
 #: Reverse proxies in front of the app. With N > 0 the client's address (rate

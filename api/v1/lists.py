@@ -86,9 +86,9 @@ def body_query(ctx: Context, objects: str, body: Any) -> Query:
 
 def page_body(ctx: Context, found: Query) -> dict[str, Any]:
     """One page of ``found`` in the shape of its paging (see the module)."""
-    page = query.page(ctx, found, uuids=True)
     plan = serializer_for(ctx, found.object_type).plan(ctx, found.fields, found.expand)
-    rows = plan.render_all(page.rows)
+    page = query.page(ctx, found, uuids=True, rows_as=plan.maker)
+    rows = page.rows if page.shaped else plan.render_all(page.rows)
     if page.offset is not None:
         body = {
             "records": rows,

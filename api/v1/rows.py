@@ -8,7 +8,10 @@ asked; an expansion inlines the related record (or list of records) rendered
 the same way. A ``Plan`` says, per row key, which answer key it becomes and
 how its value converts; it is built once per serializer and field selection,
 so a row costs one C-level pick of its values, one dict and a call per
-converted value.
+converted value. A flat page (no dot path, no expansion) goes further: the
+plan reads the fetched tuples themselves (``maker``, given to
+``crm.query.page`` as its ``rows_as``), each value converted once by the
+engine's conversion and the plan's together.
 """
 
 from __future__ import annotations
@@ -66,6 +69,43 @@ class Plan:
     def render_all(self, found: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
         render = self.render
         return [render(row) for row in found]
+
+    def maker(self, columns: Sequence[tuple[str, int, Convert]]):
+        """The answer row of a fetched tuple read as ``columns`` (crm.query's
+        key, position and conversion of each), or None when the plan asks
+        for a key they do not hold."""
+        at = {key: (position, convert) for key, position, convert in columns}
+        if any(key not in at for key, _, _ in self.items):
+            return None
+        names, positions, steps = [], [], []
+        for i, (key, name, convert) in enumerate(self.items):
+            position, engine = at[key]
+            names.append(name)
+            positions.append(position)
+            both = _chain(engine, convert)
+            if both is not None:
+                steps.append((i, both))
+        pick = itemgetter(*positions)
+        keys = tuple(names)
+        if len(positions) == 1:
+            only = positions[0]
+
+            def pick(raw: tuple) -> tuple:
+                return (raw[only],)
+
+        def make(raw: tuple) -> dict[str, Any]:
+            values = list(pick(raw))
+            for i, convert in steps:
+                values[i] = convert(values[i])
+            return dict(zip(keys, values, strict=True))
+
+        return make
+
+
+def _chain(first: Convert, then: Convert) -> Convert:
+    if first is None or then is None:
+        return then or first
+    return lambda value: then(first(value))
 
 
 def prefixer(prefix: str) -> Callable[[Any], str | None]:

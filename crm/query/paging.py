@@ -51,6 +51,8 @@ class Page:
     offset: int | None = None
     #: Set when the query asked to explain itself (admins).
     explain: dict[str, Any] | None = field(default=None)
+    #: The rows are the caller's own (``reads.page``'s ``rows_as``), not Rows.
+    shaped: bool = False
 
     @property
     def next_offset(self) -> int | None:

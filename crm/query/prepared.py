@@ -9,6 +9,14 @@ per database, with a marker in place of the value, then only executes the
 SQL and reads the row the way Django's own iterables do (converters, related
 objects). It holds no data between calls, only the SQL and how to read a row.
 
+On PostgreSQL the statement is also prepared on the server, once per
+connection: Django's cursors bind values client-side (into the SQL text), so
+PostgreSQL would parse and plan the same join of five tables on every
+request; a server-side prepared statement skips both (~0.2 ms a request). It
+needs a pooler that keeps prepared statements (PgBouncer >= 1.21 with
+``max_prepared_statements``, or none): ``DATABASE_PREPARED_LOOKUPS=false``
+turns it off.
+
 ``Prepared`` gives model instances with their ``select_related`` objects;
 ``PreparedRow`` gives the converted tuple of a ``values_list`` queryset.
 """
@@ -21,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.query import get_related_populators
@@ -28,6 +37,31 @@ from django.db.models.query import get_related_populators
 #: Stand in for the value while compiling; never sent to a database.
 TEXT_MARKER = "\x00hotcrm.prepared\x00"
 UUID_MARKER = uuid.UUID("00000000-0000-7000-8000-0d15ea5e0000")
+
+
+def _cursor(connection):
+    """A cursor for a prepared lookup: on PostgreSQL one that binds values
+    server-side and has the statement prepared, wrapped as Django wraps its
+    own (errors, query logging, execute wrappers); elsewhere Django's."""
+    if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_LOOKUPS:
+        return connection.cursor()
+    from psycopg import Cursor
+
+    class Preparing(Cursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True, binary=binary)
+
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    psycopg_connection = connection.connection
+    if psycopg_connection.prepare_threshold is None:
+        # Django turns preparing off for the connection (its cursors bind
+        # client-side and never prepare anyway): on for these cursors only.
+        psycopg_connection.prepare_threshold = 5
+    raw = Preparing(psycopg_connection)
+    if connection.queries_logged:
+        return connection.make_debug_cursor(raw)
+    return connection.make_cursor(raw)
 
 
 @dataclass(frozen=True)
@@ -44,7 +78,7 @@ class _Statement:
         params = list(self.params)
         for slot in self.slots:
             params[slot] = value
-        with connection.cursor() as cursor:
+        with _cursor(connection) as cursor:
             cursor.execute(self.sql, params)
             row = cursor.fetchone()
         if row is None or not self.converters:

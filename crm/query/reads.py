@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from uuid import UUID
 
@@ -126,11 +126,23 @@ def explain(qs: QuerySet, mode: str | None) -> dict[str, Any]:
     return {"sql": sql, "plan": qs.explain(**options)}
 
 
-def page(ctx: Context, query: Query, *, uuids: bool = False) -> Page:
+def page(
+    ctx: Context,
+    query: Query,
+    *,
+    uuids: bool = False,
+    rows_as: Callable[[list[select.Column]], Callable[[tuple], Any] | None]
+    | None = None,
+) -> Page:
     """One page of ``query``: rows of its fields, ``next_cursor`` and
     ``has_more``; with an ``offset``, ``total`` too. ValidationFailed for a
     bad cursor; PermissionDenied for ``explain`` unless admin. ``uuids``: see
-    ``select.build``."""
+    ``select.build``.
+
+    ``rows_as`` lets a caller that renders rows its own way (the API) do it in
+    the same pass: given a flat query's columns (``select.columns``) it
+    returns a maker of its row from a fetched tuple, or None; the page's rows
+    are then the maker's, and ``page.shaped`` says so."""
     if query.explain and not ctx.is_admin:
         raise errors.PermissionDenied("Only admins may explain queries.")
     qs = base(ctx, query)
@@ -155,9 +167,15 @@ def page(ctx: Context, query: Query, *, uuids: bool = False) -> Page:
         last = raws[-1]
         values = [last[index[name]] for name in (*key_names, "id")]
         next_cursor = paging.encode(shape, values)
-    rows = select.build(
-        ctx, query.object_type, raws, index, query.fields, query.expand, uuids=uuids
-    )
+    make = None
+    if rows_as is not None and select.is_flat(query.fields, query.expand):
+        make = rows_as(select.columns(index, query.fields, uuids=uuids))
+    if make is not None:
+        rows = [make(raw) for raw in raws]
+    else:
+        rows = select.build(
+            ctx, query.object_type, raws, index, query.fields, query.expand, uuids=uuids
+        )
     return Page(
         rows=rows,
         next_cursor=next_cursor,
@@ -167,6 +185,7 @@ def page(ctx: Context, query: Query, *, uuids: bool = False) -> Page:
         total=total,
         offset=query.offset,
         explain=explain(sliced, query.explain) if query.explain else None,
+        shaped=make is not None,
     )
 
 

@@ -241,6 +241,29 @@ def _picker(positions: Sequence[int]) -> Callable[[tuple], tuple]:
     return itemgetter(*positions)
 
 
+#: How a row key is read from a fetched tuple: (key, position, conversion or
+#: None).
+Column = tuple[str, int, Callable[[Any], Any] | None]
+
+
+def columns(index: Index, fields: Sequence[Path], *, uuids: bool) -> list[Column]:
+    """The row keys ``build`` reads straight from a fetched tuple (``id`` and
+    every field without hops), each with its position and conversion."""
+    found: list[Column] = [("id", index["id"], None if uuids else str)]
+    for path in fields:
+        if path.hops or path.name == "id":
+            continue
+        convert = _converter(path.leaf, uuids)
+        found.append((path.name, index[source_name(path.leaf)], convert))
+    return found
+
+
+def is_flat(fields: Sequence[Path], expansions: Sequence[Expand]) -> bool:
+    """Whether ``build``'s rows are ``columns`` alone: no dot path, no
+    expansion."""
+    return not expansions and not any(path.hops for path in fields)
+
+
 def build(
     ctx: Context,
     object_type: ObjectType,
@@ -256,22 +279,13 @@ def build(
     expansions in the order asked. With ``uuids`` the row's own ``id`` and
     its lookup columns stay ``UUID`` objects (for callers that render ids
     themselves); otherwise every value is JSON-ready."""
-    keys = ["id"]
-    positions = [index["id"]]
-    converts: list[tuple[str, Callable[[Any], Any]]] = []
-    if not uuids:
-        converts.append(("id", str))
-    for path in fields:
-        if path.hops or path.name == "id":
-            continue
-        keys.append(path.name)
-        positions.append(index[source_name(path.leaf)])
-        convert = _converter(path.leaf, uuids)
-        if convert is not None:
-            converts.append((path.name, convert))
-    pick = _picker(positions)
+    plain = columns(index, fields, uuids=uuids)
+    keys = [key for key, _, _ in plain]
+    pick = _picker([position for _, position, _ in plain])
     rows = [Row(zip(keys, pick(raw), strict=True)) for raw in raws]
-    for key, convert in converts:
+    for key, _, convert in plain:
+        if convert is None:
+            continue
         for row in rows:
             row[key] = convert(row[key])
     hops = _hops(fields, expansions)

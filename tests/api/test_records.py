@@ -345,3 +345,30 @@ def test_a_line_items_quantity_keeps_to_its_column(api):
         ).status_code
         == 201
     )
+
+
+def _server_prepared() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {row[0] for row in cursor.fetchall()}
+
+
+@pytest.mark.parametrize("prepared", [True, False])
+def test_reads_answer_the_same_with_lookups_prepared_on_the_server_or_not(
+    api, objects, settings, prepared
+):
+    settings.DATABASE_PREPARED_LOOKUPS = prepared
+    postgres = connection.vendor == "postgresql"
+    before = _server_prepared() if postgres else set()
+    created = api.post(f"/api/v1/{objects}", BODIES[objects]).json()
+    for _ in range(2):
+        one = api.get(f"/api/v1/{objects}/{created['id']}")
+        listed = api.get(f"/api/v1/{objects}")
+    assert one.json() == created
+    assert listed.json()["results"] == [created]
+    if postgres:
+        after = _server_prepared()
+        if prepared:  # the credential's lookup is kept by the server
+            assert any("token_hash" in statement for statement in after)
+        else:
+            assert after == before
