@@ -29,6 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+import psycopg
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
@@ -39,18 +40,20 @@ TEXT_MARKER = "\x00hotcrm.prepared\x00"
 UUID_MARKER = uuid.UUID("00000000-0000-7000-8000-0d15ea5e0000")
 
 
+class _Preparing(psycopg.Cursor):
+    """psycopg's cursor that binds values server-side, asking for each
+    statement it runs to be prepared (kept per connection by psycopg)."""
+
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
 def _cursor(connection):
     """A cursor for a prepared lookup: on PostgreSQL one that binds values
     server-side and has the statement prepared, wrapped as Django wraps its
     own (errors, query logging, execute wrappers); elsewhere Django's."""
     if connection.vendor != "postgresql" or not settings.DATABASE_PREPARED_LOOKUPS:
         return connection.cursor()
-    from psycopg import Cursor
-
-    class Preparing(Cursor):
-        def execute(self, query, params=None, *, prepare=None, binary=None):
-            return super().execute(query, params, prepare=True, binary=binary)
-
     connection.ensure_connection()
     connection.validate_thread_sharing()
     psycopg_connection = connection.connection
@@ -58,7 +61,7 @@ def _cursor(connection):
         # Django turns preparing off for the connection (its cursors bind
         # client-side and never prepare anyway): on for these cursors only.
         psycopg_connection.prepare_threshold = 5
-    raw = Preparing(psycopg_connection)
+    raw = _Preparing(psycopg_connection)
     if connection.queries_logged:
         return connection.make_debug_cursor(raw)
     return connection.make_cursor(raw)
