@@ -17,11 +17,7 @@ class _Counted(RateLimited):
     bucket, anyone else by address), with the rate-limit headers."""
 
     def initial(self, request, *args, **kwargs):
-        try:
-            self.perform_authentication(request)
-        finally:
-            self.count_request(request)
-        self.check_rate()
+        self.authenticate_counted(request)
         super().initial(request, *args, **kwargs)
 
 

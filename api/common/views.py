@@ -83,6 +83,15 @@ class RateLimited:
 
     rate_window: ratelimit.Window | None = None
 
+    def authenticate_counted(self, request) -> None:
+        """Authenticate, count the request (failed or not) in its bucket, and
+        refuse it (429) once the window is used up."""
+        try:
+            self.perform_authentication(request)
+        finally:
+            self.count_request(request)
+        self.check_rate()
+
     def count_request(self, request) -> None:
         """Count the request, once authentication has run (or failed)."""
         auth = request.auth
@@ -141,11 +150,7 @@ class ApiView(RateLimited, APIView):
         request.accepted_renderer, request.accepted_media_type = negotiated
         version, scheme = self.determine_version(request, *args, **kwargs)
         request.version, request.versioning_scheme = version, scheme
-        try:
-            self.perform_authentication(request)
-        finally:
-            self.count_request(request)
-        self.check_rate()
+        self.authenticate_counted(request)
         _refuse_nul(request)
         self.check_permissions(request)
         auth = request.auth

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
 from typing import Any
 from uuid import UUID
+
+from crm.query import select
 
 Convert = Callable[[Any], Any] | None
 
@@ -39,14 +40,7 @@ class Plan:
     )
 
     def __post_init__(self) -> None:
-        keys = [key for key, _, _ in self.items]
-        pick = itemgetter(*keys)
-        if len(keys) == 1:  # itemgetter of one key gives the value, not a tuple
-            one = pick
-
-            def pick(row: Mapping[str, Any]) -> tuple:
-                return (one(row),)
-
+        pick = select.picker([key for key, _, _ in self.items])
         converts = tuple((name, c) for _, name, c in self.items if c is not None)
         object.__setattr__(self, "_pick", pick)
         object.__setattr__(self, "_names", tuple(name for _, name, _ in self.items))
@@ -85,13 +79,7 @@ class Plan:
             both = _chain(engine, convert)
             if both is not None:
                 steps.append((i, both))
-        pick = itemgetter(*positions)
-        keys = tuple(names)
-        if len(positions) == 1:
-            only = positions[0]
-
-            def pick(raw: tuple) -> tuple:
-                return (raw[only],)
+        pick, keys = select.picker(positions), tuple(names)
 
         def make(raw: tuple) -> dict[str, Any]:
             values = list(pick(raw))

@@ -234,11 +234,14 @@ def _converter(spec: FieldSpec, uuids: bool) -> Callable[[Any], Any] | None:
     return spec.type.to_json
 
 
-def _picker(positions: Sequence[int]) -> Callable[[tuple], tuple]:
-    if len(positions) == 1:
-        (only,) = positions
-        return lambda raw: (raw[only],)
-    return itemgetter(*positions)
+def picker(keys: Sequence) -> Callable[[Any], tuple]:
+    """The values at ``keys`` (positions of a tuple, or keys of a mapping) as
+    a tuple, in one C-level call; one key too (``itemgetter`` of one key
+    gives the bare value)."""
+    if len(keys) == 1:
+        (only,) = keys
+        return lambda row: (row[only],)
+    return itemgetter(*keys)
 
 
 #: How a row key is read from a fetched tuple: (key, position, conversion or
@@ -281,7 +284,7 @@ def build(
     themselves); otherwise every value is JSON-ready."""
     plain = columns(index, fields, uuids=uuids)
     keys = [key for key, _, _ in plain]
-    pick = _picker([position for _, position, _ in plain])
+    pick = picker([position for _, position, _ in plain])
     rows = [Row(zip(keys, pick(raw), strict=True)) for raw in raws]
     for key, _, convert in plain:
         if convert is None:

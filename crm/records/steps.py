@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Collection, Mapping
-from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
@@ -198,18 +197,9 @@ def change(object_type: ObjectType, record, values: dict[str, Any]):
     return before, state, after, changed
 
 
-@lru_cache(maxsize=1024)
-def _to_json(object_type: ObjectType) -> tuple[tuple[str, Any], ...]:
-    plain = field_types.FieldType.to_json
-    return tuple(
-        (name, None if type(spec.type).to_json is plain else spec.type.to_json)
-        for name, spec in object_type.fields.items()
-    )
-
-
 def snapshot_of(object_type: ObjectType, state: Mapping[str, Any]) -> dict[str, Any]:
     """``object_type.snapshot`` of a record whose ``state_of`` is ``state``."""
     return {
         name: state[name] if to_json is None else to_json(state[name])
-        for name, to_json in _to_json(object_type)
+        for name, to_json in field_types.conversions(object_type, "to_json").items()
     }

@@ -28,8 +28,7 @@ from accounts import errors
 from accounts.access import Context
 from accounts.errors import FieldError
 from accounts.models import Membership
-from crm.metadata import registry
-from crm.metadata.field_types import FieldType
+from crm.metadata import field_types, registry
 from crm.metadata.types import FieldSpec, ObjectType, Storage
 from crm.query import evaluate, filters, visibility
 from crm.records import declared
@@ -115,21 +114,11 @@ def from_prepared(
 ) -> tuple[dict[str, Any], list[FieldError]]:
     """``clean_input`` of values it cleaned before and that were stored as
     JSON since (``prepare``): read back without cleaning them again."""
-    readers = _readers(object_type)
+    readers = field_types.conversions(object_type, "from_json")
     return {
         name: v if readers.get(name) is None else readers[name](v)
         for name, v in data.items()
     }, []
-
-
-@lru_cache(maxsize=1024)
-def _readers(object_type: ObjectType) -> dict[str, Any]:
-    """Each field's ``from_json``, None where it returns its value as is."""
-    plain = FieldType.from_json
-    return {
-        name: None if type(spec.type).from_json is plain else spec.type.from_json
-        for name, spec in object_type.fields.items()
-    }
 
 
 def prepare(values: Mapping[str, Any]) -> dict[str, Any]:

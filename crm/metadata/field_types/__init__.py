@@ -7,6 +7,10 @@ The classes live by family (``text``, ``scalar``, ``choice``, ``reference``)
 on the shared ``base``; this module is the registry of them.
 """
 
+from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
+
 from crm.metadata.field_types.base import (
     EQUALITY,
     ORDERING,
@@ -64,6 +68,20 @@ def get(key: str) -> FieldType:
     return TYPES[key]
 
 
+@lru_cache(maxsize=2048)
+def conversions(object_type, method: str) -> dict[str, Callable[[Any], Any] | None]:
+    """Each field of ``object_type`` with its type's ``to_json`` or
+    ``from_json`` (``method``), None where the type keeps ``FieldType``'s,
+    which returns the value as is: per-row loops skip the call."""
+    plain = getattr(FieldType, method)
+    return {
+        name: None
+        if getattr(type(spec.type), method) is plain
+        else getattr(spec.type, method)
+        for name, spec in object_type.fields.items()
+    }
+
+
 __all__ = [
     "CUSTOM_FIELD_TYPES",
     "EQUALITY",
@@ -90,5 +108,6 @@ __all__ = [
     "TextType",
     "UrlType",
     "UserType",
+    "conversions",
     "get",
 ]
