@@ -226,7 +226,7 @@ def run(options) -> None:
         )
         print(f"bulk update:  {update_s:.3f} s = {options.rows / update_s:,.0f} rows/s")
         if profile:
-            pstats.Stats(profile).sort_stats(options.sort).print_stats(45)
+            pstats.Stats(profile).sort_stats(options.sort).print_stats(options.lines)
     finally:
         if worker is not None:
             worker.stop()
@@ -240,6 +240,7 @@ if __name__ == "__main__":
     parser.add_argument("--worker", action="store_true", help="run jobs on Celery")
     parser.add_argument("--profile", action="store_true", help="profile the creates")
     parser.add_argument("--sort", default="cumulative", help="profile order")
+    parser.add_argument("--lines", type=int, default=45, help="profile lines")
     options = parser.parse_args()
     options.worker_env = {}
     run(options)

@@ -26,7 +26,7 @@ from django.utils import timezone
 
 from accounts import access, errors
 from accounts.access import Action, Context
-from crm import job_steps, jobs
+from crm import collector, job_steps, jobs
 from crm.models import Job
 
 logger = logging.getLogger("crm")
@@ -76,7 +76,7 @@ def claim(job_id: UUID, token: UUID) -> bool:
 
 def _step(job_id: UUID, token: UUID, ctx_cache: dict) -> bool:
     """Apply the next chunk; True when there is more to do."""
-    with transaction.atomic():
+    with collector.paused(), transaction.atomic():
         job = Job.objects.select_for_update().select_related("workspace").get(pk=job_id)
         if job.lease_token != token or job.status != Status.RUNNING:
             return False  # the lease was lost: another worker goes on

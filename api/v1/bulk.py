@@ -27,7 +27,7 @@ from api.common.views import ApiView
 from api.v1 import ids, schema, shapes
 from api.v1 import jobs as api_jobs
 from api.v1.serializers import RecordSerializer, serializer_for
-from crm import jobs
+from crm import collector, jobs
 from crm.metadata import registry
 from crm.metadata.types import ObjectType, normalize
 from crm.records import validation
@@ -184,6 +184,7 @@ class Bulk(ApiView):
         responses={202: api_jobs.JOB_OUT, **schema.ERRORS},
         parameters=[schema.OBJECTS],
     )
+    @collector.paused()
     def post(self, request, objects: str) -> Response:
         ctx = self.ctx
         object_type = registry.get(ctx, objects)

@@ -117,16 +117,19 @@ def create_rows(
     passed = [(record, state) for _, record, state, item in built if item.error is None]
     numbering.assign(ctx, object_type, passed)
     event = outbox.maker(ctx, object_type)
-    results, good, events = [], [], []
-    for index, record, state, item in built:
-        if item.error is not None:
-            results.append(RowResult(index, error=item.error))
-            continue
-        good.append(record)
-        after = steps.snapshot_of(object_type, state)
-        events.append(event(record.pk, outbox.Event.CREATED, before=None, after=after))
-        results.append(RowResult(index, record.pk, action="created", record=record))
-    writes.insert(object_type, good)
+    results, events = [], []
+    # Each event is made while the database takes in the record before it.
+    with writes.inserting(object_type.model) as insert:
+        for index, record, state, item in built:
+            if item.error is not None:
+                results.append(RowResult(index, error=item.error))
+                continue
+            insert(record)
+            after = steps.snapshot_of(object_type, state)
+            events.append(
+                event(record.pk, outbox.Event.CREATED, before=None, after=after)
+            )
+            results.append(RowResult(index, record.pk, action="created", record=record))
     outbox.emit(events)
     updating.follow(ctx, events)
     return results

@@ -11,7 +11,8 @@ caller's transaction: the same rows, defaults and constraints as Django's
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
+from contextlib import contextmanager
 from functools import cache
 from typing import Any
 
@@ -82,28 +83,43 @@ def _values(obj: models.Model, columns) -> list:
     ]
 
 
-def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    """Insert new rows (their non-automatic fields set); ids the database
+@contextmanager
+def inserting(model: type[models.Model]) -> Iterator[Callable[[models.Model], None]]:
+    """``put(obj)`` inserts new rows (their non-automatic fields set) as they
+    come, so the database takes in each one while the caller makes the next;
+    the rows are all written when the block ends. On PostgreSQL they stream
+    through one ``COPY`` (no other query may run on the connection inside the
+    block); elsewhere they go in batches at the end. Ids the database
     assigns (history, events) are not read back."""
-    if not objs:
-        return
+    objs: list[models.Model] = []
     if connection.vendor != "postgresql":
-        model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
+        yield objs.append
+        if objs:
+            model.objects.bulk_create(objs, batch_size=BATCH_SIZE)
         return
     columns = _columns(model)
     table = connection.ops.quote_name(model._meta.db_table)
     names = ", ".join(quoted for _, quoted, _ in columns)
     sql = f"COPY {table} ({names}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-        for obj in objs:
-            copy.write_row(_values(obj, columns))
+        write = copy.write_row
+
+        def put(obj: models.Model) -> None:
+            write(_values(obj, columns))
+            objs.append(obj)
+
+        yield put
     for obj in objs:
         obj._state.adding, obj._state.db = False, connection.alias
 
 
-def insert(object_type: ObjectType, records: Sequence) -> None:
-    """Insert new records (their ids are set already)."""
-    insert_rows(object_type.model, records)
+def insert_rows(model: type[models.Model], objs: Sequence[models.Model]) -> None:
+    """Insert new rows at once (see ``inserting``)."""
+    if not objs:
+        return
+    with inserting(model) as put:
+        for obj in objs:
+            put(obj)
 
 
 def fields_of(object_type: ObjectType, changed: Collection[str]) -> list[str]:
