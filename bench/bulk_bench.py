@@ -42,6 +42,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["LOG_LEVEL"] = "WARNING"
+# The bench polls the job's status URL every few milliseconds: far past the
+# API's hourly rate limit, which is not what it measures.
+os.environ.setdefault("API_RATE_LIMIT", "100000000")
 
 INDUSTRIES = ["technology", "finance", "energy", "retail", "healthcare"]
 
@@ -124,7 +127,7 @@ def wait(client, url: str, timeout: float = 120) -> dict:
             return job
         if time.monotonic() > deadline:
             raise RuntimeError(f"the job did not finish: {job}")
-        time.sleep(0.005)
+        time.sleep(0.02)  # each poll is a request: it costs the machine too
 
 
 def run(options) -> None:

@@ -321,3 +321,39 @@ def test_a_purge_is_in_the_stream_but_no_subscription_can_ask_for_it(
     assert [(p["record_id"], p["before"]["name"], p["after"]) for p in purged] == [
         (f"ctr_{contract.pk.hex}", "Master agreement", None)
     ]
+
+
+def test_a_run_over_many_batches_reads_in_full_only_the_events_wanted(
+    ctx, receiver, monkeypatch
+):
+    """Events nobody subscribed to are marked (the stream shows them) without
+    being read in full; a run goes on batch after batch where the last one
+    stopped, and each wanted event gets its one delivery."""
+    monkeypatch.setattr(dispatch, "BATCH", 3)
+    subscribe(ctx, receiver, object_name="account", events=["created"])
+    made = [
+        records.create(ctx, "account", data={"name": f"Acme {n}"}) for n in range(4)
+    ]
+    contacts = [
+        records.create(ctx, "contact", data={"last_name": f"Doe {n}"}) for n in range(4)
+    ]
+    read = []
+    real = dispatch._deliveries
+    monkeypatch.setattr(
+        dispatch,
+        "_deliveries",
+        lambda events, *rest: (
+            read.extend(e.record_id for e in events) or real(events, *rest)
+        ),
+    )
+    result = dispatch.run_all()
+    assert (result.events, result.deliveries) == (8, 4)
+    assert sorted(read) == sorted(r.pk for r in made)
+    assert (
+        PublishedEvent.objects.filter(
+            event__record_id__in=[c.pk for c in contacts]
+        ).count()
+        == 4
+    )
+    assert dispatch.run_all().events == 0
+    assert Delivery.objects.count() == 4
