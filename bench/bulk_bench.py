@@ -11,8 +11,9 @@ checked — lookups, rules, required fields — written with its outbox event;
 an update also with its field history) → ``GET /api/v1/jobs/{id}`` answering
 ``completed``. By default the job runs in-process, as without a broker; with
 ``--worker`` a real Celery worker (REDIS_URL) runs it and the client polls.
-The webhook dispatcher that each commit would trigger is switched off: it is
-not the job's work (bench/webhooks_bench.py measures it).
+In-process, the webhook dispatcher that each commit would trigger is
+switched off: it is not the job's work (bench/webhooks_bench.py measures it).
+The worker runs it as a deployment would, beside the job.
 
 The baselines: the same rows (the same columns and values) written by one
 ``COPY`` with psycopg 3 and committed (the foreign keys, deferred, are checked
@@ -21,7 +22,10 @@ is the median of ``--runs`` runs, each on new rows. Targets: create >= 20,000
 rows/s (stretch 30,000), update >= 15,000 rows/s. A second baseline, "COPY +
 event", adds one outbox row per record (a second COPY in the same
 transaction): what the database alone needs for records written with their
-events, a ceiling on any create that writes them.
+events, a ceiling on any create that writes them. The third, "update
+floor", is the same for the update: one ``UPDATE … FROM unnest`` of the two
+changed columns, two history rows and one outbox row (before and after) per
+record, by COPY, committed.
 
 Runs in a scratch database ``<name>_bulk_bench`` next to DATABASE_URL's,
 created and dropped here.
@@ -102,7 +106,7 @@ def copy_rows(connection, workspace, owner, rows: list[dict], *, events=False):
                 copy.write_row([values.get(a, e) for a, e in empties])
                 written.append(values)
         if not events:
-            return
+            return written
         table = OutboxEvent._meta.db_table
         columns = "workspace_id, user_id, occurred_at, object_name, record_id, "
         columns += "event, after, changed"
@@ -110,6 +114,56 @@ def copy_rows(connection, workspace, owner, rows: list[dict], *, events=False):
             for values in written:
                 after = orjson.dumps(values, default=str).decode()
                 event = ("account", values["id"], "created", after, "[]")
+                copy.write_row((workspace.pk, owner.pk, now, *event))
+    return written
+
+
+def update_floor(connection, workspace, owner, written: list[dict]) -> None:
+    """What the database alone needs for the bench's update: one ``UPDATE …
+    FROM unnest`` of the changed columns of ``written`` (rows ``copy_rows``
+    made), two history rows per record and one outbox row with the record
+    before and after (COPYs), nothing else."""
+    import orjson
+    from django.utils import timezone
+
+    from crm.models import Account, FieldChange, OutboxEvent
+
+    now = timezone.now()
+    ids = [values["id"] for values in written]
+    ratings = ["cold"] * len(ids)
+    revenues = list(range(len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'UPDATE "{Account._meta.db_table}" AS t SET rating = v.rating, '
+            "annual_revenue = v.revenue, updated_at = %s "
+            "FROM unnest(%s::uuid[], %s::varchar[], %s::numeric[]) "
+            "AS v(id, rating, revenue) WHERE t.id = v.id",
+            [now, ids, ratings, revenues],
+        )
+        raw = cursor.cursor
+        table = FieldChange._meta.db_table
+        columns = "workspace_id, object_name, record_id, field, old_value, "
+        columns += "new_value, changed_by_id, changed_at"
+        with raw.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for values, revenue in zip(written, revenues, strict=True):
+                pk = values["id"]
+                for field, old, new in (
+                    ("rating", values["rating"], "cold"),
+                    ("annual_revenue", values["annual_revenue"], revenue),
+                ):
+                    old, new = orjson.dumps(old).decode(), orjson.dumps(new).decode()
+                    row = (workspace.pk, "account", pk, field, old, new, owner.pk, now)
+                    copy.write_row(row)
+        table = OutboxEvent._meta.db_table
+        columns = "workspace_id, user_id, occurred_at, object_name, record_id, "
+        columns += "event, before, after, changed"
+        changed = orjson.dumps(["annual_revenue", "rating"]).decode()
+        with raw.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+            for values, revenue in zip(written, revenues, strict=True):
+                before = orjson.dumps(values, default=str).decode()
+                after_values = {**values, "rating": "cold", "annual_revenue": revenue}
+                after = orjson.dumps(after_values, default=str).decode()
+                event = ("account", values["id"], "updated", before, after, changed)
                 copy.write_row((workspace.pk, owner.pk, now, *event))
 
 
@@ -169,7 +223,7 @@ def run(options) -> None:
             current_app.conf.task_default_queue = worker.queue
         else:
             current_app.conf.task_always_eager = True
-        created, updated, copied, floors = [], [], [], []
+        created, updated, copied, floors, update_floors = [], [], [], [], []
         profile = cProfile.Profile() if options.profile else None
         for n in range(options.runs + 1):  # the first run warms up
             rows = payload(options.rows, n, parent_id)
@@ -205,17 +259,22 @@ def run(options) -> None:
             copy_elapsed = time.perf_counter() - started
             started = time.perf_counter()
             with transaction.atomic():
-                copy_rows(connection, workspace, owner, rows, events=True)
+                written = copy_rows(connection, workspace, owner, rows, events=True)
             floor_elapsed = time.perf_counter() - started
+            started = time.perf_counter()
+            with transaction.atomic():
+                update_floor(connection, workspace, owner, written)
+            update_floor_elapsed = time.perf_counter() - started
             if n:
                 created.append(elapsed)
                 updated.append(update_elapsed)
                 copied.append(copy_elapsed)
                 floors.append(floor_elapsed)
+                update_floors.append(update_floor_elapsed)
         events = OutboxEvent.objects.filter(workspace=workspace).count()
-        assert events == 1 + 3 * options.rows * (options.runs + 1), events
-        create_s, update_s, copy_s, floor_s = map(
-            statistics.median, (created, updated, copied, floors)
+        assert events == 1 + 4 * options.rows * (options.runs + 1), events
+        create_s, update_s, copy_s, floor_s, update_floor_s = map(
+            statistics.median, (created, updated, copied, floors, update_floors)
         )
         where = "a Celery worker" if worker else "in-process"
         print(f"database:     {connection.vendor}, jobs run {where}")
@@ -228,6 +287,11 @@ def run(options) -> None:
             "(the rows and an outbox row each, nothing else: the database's floor)"
         )
         print(f"bulk update:  {update_s:.3f} s = {options.rows / update_s:,.0f} rows/s")
+        print(
+            f"update floor: {update_floor_s:.3f} s = "
+            f"{options.rows / update_floor_s:,.0f} rows/s (one UPDATE, two history "
+            "rows and an outbox row each, nothing else)"
+        )
         if profile:
             pstats.Stats(profile).sort_stats(options.sort).print_stats(options.lines)
     finally:
