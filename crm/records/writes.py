@@ -1,8 +1,8 @@
 """Writing many rows at once: records the lifecycle has cleaned and checked,
 and the history and outbox rows that go with them.
 
-``insert`` and ``update`` are the only places the batch path touches the
-tables; no ``save()`` runs, so nothing but the columns is written (models
+``inserting`` (and ``insert_rows``) and ``update`` are the only places the
+batch path touches the tables; no ``save()`` runs, so nothing but the columns is written (models
 have no side effects in ``save()`` by design). On PostgreSQL an insert is one
 ``COPY`` and an update one ``UPDATE … FROM unnest(…)`` per batch, inside the
 caller's transaction: the same rows, defaults and constraints as Django's
