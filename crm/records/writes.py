@@ -2,11 +2,12 @@
 and the history and outbox rows that go with them.
 
 ``inserting`` (and ``insert_rows``) and ``update`` are the only places the
-batch path touches the tables; no ``save()`` runs, so nothing but the columns is written (models
-have no side effects in ``save()`` by design). On PostgreSQL an insert is one
-``COPY`` and an update one ``UPDATE … FROM unnest(…)`` per batch, inside the
-caller's transaction: the same rows, defaults and constraints as Django's
-``bulk_create``/``bulk_update``, which the other backends use.
+batch path touches the tables; no ``save()`` runs, so nothing but the columns
+is written (models have no side effects in ``save()`` by design). On
+PostgreSQL an insert is one ``COPY`` and an update one ``UPDATE … FROM
+unnest(…)`` per batch, inside the caller's transaction: the same rows,
+defaults and constraints as Django's ``bulk_create``/``bulk_update``, which
+the other backends use.
 """
 
 from __future__ import annotations
