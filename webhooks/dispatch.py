@@ -65,6 +65,13 @@ def _undispatched(after: int):
     return OutboxEvent.objects.filter(pk__gt=after).filter(~Exists(published))
 
 
+def _may_want(subscription: Subscription, kind: str, occurred_at) -> bool:
+    """What can be told of an event without reading it in full: its kind is
+    one the subscription asks for, and it happened once the subscription
+    existed."""
+    return kind in subscription.events and subscription.created_at <= occurred_at
+
+
 class _Matcher:
     """Per-run caches: registries, owners' contexts, parsed filters."""
 
@@ -120,9 +127,7 @@ class _Matcher:
     def wants(self, subscription: Subscription, event: OutboxEvent) -> bool:
         """Kind, age, owner and filter (on the record after the change; the
         last state for a delete)."""
-        if event.event not in subscription.events:
-            return False
-        if subscription.created_at > event.occurred_at:
+        if not _may_want(subscription, event.event, event.occurred_at):
             return False
         ctx = self.context(subscription)
         object_type = ctx and self.object_type(subscription)
@@ -181,13 +186,13 @@ def _subscriptions(workspace_ids: set) -> dict[tuple, list[Subscription]]:
 
 
 def _candidates(heads: list[tuple], by_target: dict[tuple, list]) -> list[int]:
-    """The ids of the events (``_HEAD`` tuples) that some subscription may
-    want by object, kind and age alone: only those are read in full."""
+    """The ids of the events (``_HEAD`` tuples) that some subscription of
+    their object may want (``_may_want``): only those are read in full."""
     return [
         pk
         for pk, workspace_id, object_name, kind, occurred_at in heads
         if any(
-            kind in subscription.events and subscription.created_at <= occurred_at
+            _may_want(subscription, kind, occurred_at)
             for subscription in by_target.get((workspace_id, object_name), ())
         )
     ]
